@@ -1,0 +1,842 @@
+/*
+ * wpool_bench: measures wpool, a plain mutex+condvar pool and GLib's
+ * GThreadPool on the same scenarios in one run, and prints one markdown table.
+ *
+ *   empty    empty jobs end to end (first submit until the last job finished),
+ *            1 producer/1 worker and 2 producers/2 workers: ns per job;
+ *   cpu      ~4 us CPU jobs, 1 producer/2 workers: jobs/s, and the efficiency
+ *            against running the same job inline on one thread;
+ *   latency  queue wait (start - submit) of High jobs arriving every 1 ms
+ *            while both workers are saturated by 5 ms Low jobs: p50/p99/max.
+ *
+ * Usage: wpool_bench [--quick] [--scenario empty|cpu|latency] [--impl NAME]
+ *                    [--reps N]
+ * --quick runs everything with tiny counts (a smoke test: it checks that every
+ * job ran, never how fast). The exit status is 0 unless a job was lost or a
+ * pool failed.
+ *
+ * Method: every implementation is driven by the same code through bench.h's
+ * function table; each measurement is warmed up once and repeated, and the
+ * median is reported (the spread is printed too). Nothing is pinned: the
+ * machines this runs on are small and shared, so the scheduler decides.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define NIMPL         3
+#define MAX_PRODUCERS 8
+
+static const bench_impl *const g_impls[NIMPL] = {&bench_wpool_impl, &bench_mutex_impl,
+                                                 &bench_glib_impl};
+enum { IMPL_WPOOL = 0, IMPL_MUTEX = 1, IMPL_GLIB = 2 };
+
+/* ------------------------------------------------------------------------ */
+/* Options and results                                                       */
+/* ------------------------------------------------------------------------ */
+
+typedef struct options {
+    int quick;
+    const char *scenario; /* NULL: all */
+    const char *impl;     /* NULL: all */
+    unsigned reps;
+} options;
+
+static options g_opt;
+
+enum metric {
+    M_EMPTY_1,
+    M_EMPTY_2,
+    M_CPU_RATE,
+    M_CPU_EFF,
+    M_HIGH_P50,
+    M_HIGH_P99,
+    M_HIGH_MAX,
+    M_COUNT
+};
+
+typedef struct result {
+    int have;
+    double value;
+} result;
+
+static result g_res[M_COUNT][NIMPL];
+static double g_single_rate; /* 4 us jobs per second, inline on one thread */
+static double g_job_us;      /* measured duration of one CPU job */
+static int g_failures;
+static double g_other_load_pct, g_steal_pct; /* over the whole run */
+
+static void fail(const char *what, const char *impl) {
+    fprintf(stderr, "FAILED: %s (%s)\n", what, impl);
+    g_failures++;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Shared counters and jobs                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Each counter on its own cache line: they are written by different threads. */
+typedef struct counter {
+    _Alignas(64) atomic_uint_fast64_t v;
+} counter;
+
+static counter g_done;        /* throughput scenarios: jobs finished */
+static counter g_high_done;   /* latency scenario */
+static counter g_low_done;    /* latency scenario */
+static counter g_low_started; /* latency scenario */
+static atomic_int g_low_stop; /* tells running Low jobs to return early */
+
+/* Keeps the compute loop from being elided; per thread, so workers running
+   CPU jobs share no cache line (and do not race). */
+static _Thread_local volatile uint64_t g_sink;
+static uint64_t g_cpu_iters; /* iterations of cpu_work() that take ~4 us */
+
+/* A dependent xorshift chain: the compiler cannot vectorise or fold it, and
+   it touches no memory, so it costs the same on every thread. */
+static void cpu_work(uint64_t iters) {
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (uint64_t i = 0; i < iters; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    g_sink = x;
+}
+
+/* Release: whoever sees the count reach N also sees the jobs' effects. */
+static void count_done(counter *c) {
+    atomic_fetch_add_explicit(&c->v, 1, memory_order_release);
+}
+
+static void empty_job(void *arg) {
+    (void)arg;
+    count_done(&g_done);
+}
+
+static void cpu_job(void *arg) {
+    (void)arg;
+    cpu_work(g_cpu_iters);
+    count_done(&g_done);
+}
+
+typedef struct lat_rec {
+    uint64_t submit_ns, start_ns;
+} lat_rec;
+
+static void high_job(void *arg) {
+    lat_rec *r = arg;
+    r->start_ns = bench_now_ns();
+    count_done(&g_high_done);
+}
+
+/* 5 ms of busy CPU by the clock (so a preempted Low job still ends on time
+   and the backlog drains at a known rate); returns early once the scenario
+   is over so tear-down does not wait out the backlog. */
+static void low_job(void *arg) {
+    (void)arg;
+    atomic_fetch_add_explicit(&g_low_started.v, 1, memory_order_relaxed);
+    uint64_t end = bench_now_ns() + 5000000u;
+    while (!atomic_load_explicit(&g_low_stop, memory_order_relaxed) && bench_now_ns() < end)
+        cpu_work(256);
+    count_done(&g_low_done);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static void sleep_ns(uint64_t ns) {
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR) {
+    }
+}
+
+/*
+ * Waits until c reaches target: spins ~20 us (a finished run is often that
+ * close), then sleeps in 20 us steps so a waiting producer does not steal a
+ * core from the workers on a 2-CPU machine. Returns 0, or -1 after timeout_ns.
+ */
+static int wait_count(counter *c, uint64_t target, uint64_t timeout_ns) {
+    uint64_t t0 = bench_now_ns();
+    while (atomic_load_explicit(&c->v, memory_order_acquire) < target) {
+        uint64_t t = bench_now_ns();
+        if (t - t0 > timeout_ns) return -1;
+        if (t - t0 < 20000) {
+            for (int i = 0; i < 64; i++)
+                bench_cpu_relax();
+        } else {
+            sleep_ns(20000);
+        }
+    }
+    return 0;
+}
+
+/*
+ * Load from other processes: this is meant for small shared machines, so
+ * every scenario reports how much CPU the rest of the machine took meanwhile
+ * (all CPU time in /proc/stat minus our own), and the hypervisor's steal time.
+ * A figure taken while others used a large share is not to be trusted.
+ */
+typedef struct load_mark {
+    double busy_s, steal_s, self_s;
+    uint64_t wall_ns;
+} load_mark;
+
+static void load_mark_now(load_mark *m) {
+    memset(m, 0, sizeof *m);
+    m->wall_ns = bench_now_ns();
+    double tick = 1.0 / (double)sysconf(_SC_CLK_TCK);
+    FILE *f = fopen("/proc/stat", "r");
+    if (f) {
+        unsigned long long v[8] = {0};
+        if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]) == 8) {
+            /* user nice system idle iowait irq softirq steal */
+            m->busy_s = (double)(v[0] + v[1] + v[2] + v[5] + v[6]) * tick;
+            m->steal_s = (double)v[7] * tick;
+        }
+        fclose(f);
+    }
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        m->self_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Percent of all CPUs used by other processes (and stolen) since *a. */
+static void load_since(const load_mark *a, double *others_pct, double *steal_pct) {
+    load_mark b;
+    load_mark_now(&b);
+    double cap = (double)(b.wall_ns - a->wall_ns) / 1e9 * (double)sysconf(_SC_NPROCESSORS_ONLN);
+    double others = (b.busy_s - a->busy_s) - (b.self_s - a->self_s);
+    *others_pct = cap > 0 && others > 0 ? 100.0 * others / cap : 0;
+    *steal_pct = cap > 0 ? 100.0 * (b.steal_s - a->steal_s) / cap : 0;
+}
+
+static void print_load_since(const load_mark *a) {
+    double o, st;
+    load_since(a, &o, &st);
+    printf("    (other processes used %.0f%% of the CPUs during this scenario; steal %.0f%%)\n", o,
+           st);
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of a sorted array. */
+static uint64_t percentile(const uint64_t *sorted, size_t n, double q) {
+    size_t rank = (size_t)(q * (double)n + 0.999999);
+    if (rank < 1) rank = 1;
+    if (rank > n) rank = n;
+    return sorted[rank - 1];
+}
+
+static double median(double *v, size_t n) {
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int selected_impl(int i) {
+    const bench_impl *im = g_impls[i];
+    if (!g_opt.impl) return 1;
+    if (strcmp(g_opt.impl, im->name) == 0) return 1;
+    /* short aliases */
+    if (i == IMPL_MUTEX && strcmp(g_opt.impl, "mutex") == 0) return 1;
+    if (i == IMPL_GLIB && strcmp(g_opt.impl, "glib") == 0) return 1;
+    return 0;
+}
+
+static int selected_scenario(const char *name) {
+    return !g_opt.scenario || strcmp(g_opt.scenario, name) == 0;
+}
+
+static void print_report(const bench_impl *im, void *pool) {
+    if (!im->report) return;
+    char buf[512] = "";
+    im->report(pool, buf, sizeof buf);
+    if (buf[0]) printf("    %s counters: %s\n", im->name, buf);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Throughput runs (empty and cpu scenarios)                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct tp_run {
+    const bench_impl *impl;
+    void *pool;
+    bench_fn fn;
+    uint64_t n;
+    unsigned producers;
+    atomic_uint ready;
+    atomic_int go;
+    atomic_int failed;
+    uint64_t start[MAX_PRODUCERS], end[MAX_PRODUCERS];
+} tp_run;
+
+typedef struct tp_arg {
+    tp_run *run;
+    unsigned idx;
+} tp_arg;
+
+static void *tp_producer(void *a) {
+    tp_arg *arg = a;
+    tp_run *r = arg->run;
+    unsigned i = arg->idx;
+    uint64_t share = r->n / r->producers + (i < r->n % r->producers);
+    atomic_fetch_add(&r->ready, 1);
+    /* Start together; yield so the releasing thread gets a CPU. */
+    while (!atomic_load_explicit(&r->go, memory_order_acquire))
+        sched_yield();
+    r->start[i] = bench_now_ns();
+    for (uint64_t k = 0; k < share; k++) {
+        if (r->impl->submit(r->pool, BENCH_NORMAL, r->fn, NULL) != 0) {
+            atomic_store(&r->failed, 1);
+            break;
+        }
+    }
+    if (!atomic_load(&r->failed) && wait_count(&g_done, r->n, 300000000000u) != 0)
+        atomic_store(&r->failed, 1);
+    r->end[i] = bench_now_ns();
+    return NULL;
+}
+
+/* One timed run of n jobs; returns the elapsed ns from the first submit to
+   the moment a producer saw the last job finish, or 0 on failure. */
+static uint64_t tp_once(const bench_impl *im, void *pool, unsigned producers, uint64_t n,
+                        bench_fn fn) {
+    tp_run r;
+    memset(&r, 0, sizeof r);
+    r.impl = im;
+    r.pool = pool;
+    r.fn = fn;
+    r.n = n;
+    r.producers = producers;
+    atomic_init(&r.ready, 0);
+    atomic_init(&r.go, 0);
+    atomic_init(&r.failed, 0);
+    if (im->reserve) im->reserve(pool, n);
+    atomic_store(&g_done.v, 0);
+
+    pthread_t th[MAX_PRODUCERS];
+    tp_arg args[MAX_PRODUCERS];
+    for (unsigned i = 0; i < producers; i++) {
+        args[i] = (tp_arg){&r, i};
+        if (pthread_create(&th[i], NULL, tp_producer, &args[i]) != 0) {
+            fprintf(stderr, "pthread_create failed\n");
+            exit(2);
+        }
+    }
+    while (atomic_load(&r.ready) < producers)
+        sched_yield();
+    atomic_store_explicit(&r.go, 1, memory_order_release);
+    for (unsigned i = 0; i < producers; i++)
+        pthread_join(th[i], NULL);
+
+    uint64_t done = atomic_load(&g_done.v);
+    if (atomic_load(&r.failed) || done != n) {
+        char what[128];
+        snprintf(what, sizeof what, "%llu of %llu jobs ran", (unsigned long long)done,
+                 (unsigned long long)n);
+        fail(what, im->name);
+        return 0;
+    }
+    uint64_t t0 = r.start[0], t1 = r.end[0];
+    for (unsigned i = 1; i < producers; i++) {
+        if (r.start[i] < t0) t0 = r.start[i];
+        if (r.end[i] > t1) t1 = r.end[i];
+    }
+    return t1 > t0 ? t1 - t0 : 1;
+}
+
+/*
+ * Creates a pool with `workers` workers, warms it up with a tenth of the run,
+ * then times `reps` runs of n jobs; stores the per-run ns/job in out[] and
+ * returns how many runs succeeded.
+ */
+static unsigned tp_measure(const bench_impl *im, unsigned producers, unsigned workers, uint64_t n,
+                           bench_fn fn, double *out, unsigned reps) {
+    bench_pool_cfg cfg = {.workers = workers, .max_temp_workers = 0, .uses_priorities = 0};
+    void *pool = im->create(&cfg);
+    if (!pool) {
+        fail("create", im->name);
+        return 0;
+    }
+    unsigned ok = 0;
+    /* Warm-up, a full-size run: starts the threads for real, faults in the
+       queues and lets allocators (GLib's list nodes) reach their steady state;
+       shorter warm-ups left GThreadPool's first timed runs ~50% slower. */
+    if (tp_once(im, pool, producers, n, fn) != 0) {
+        for (unsigned k = 0; k < reps; k++) {
+            uint64_t ns = tp_once(im, pool, producers, n, fn);
+            if (ns == 0) break;
+            out[ok++] = (double)ns / (double)n;
+        }
+    }
+    print_report(im, pool);
+    im->destroy(pool);
+    return ok;
+}
+
+static void print_reps(const char *label, const char *unit, const double *v, unsigned n,
+                       double scale) {
+    printf("    %-14s %s:", label, unit);
+    for (unsigned i = 0; i < n; i++)
+        printf(" %.1f", v[i] * scale);
+    printf("\n");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scenario 1: empty jobs                                                    */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t empty_jobs_for(int impl) {
+    if (g_opt.quick) return 20000;
+    /* Enough for ~0.1-0.5 s per run each; slower pools get fewer jobs (the
+       result is per job, and a run is still thousands of queue turnovers). */
+    switch (impl) {
+    case IMPL_WPOOL:
+        return 2000000;
+    case IMPL_MUTEX:
+        return 1000000;
+    default:
+        return 500000;
+    }
+}
+
+static void scenario_empty(void) {
+    printf("\n## empty jobs, end to end (ns/job, median of %u)\n", g_opt.reps);
+    static const unsigned shape[2] = {1, 2};
+    for (int s = 0; s < 2; s++) {
+        unsigned pw = shape[s];
+        for (int i = 0; i < NIMPL; i++) {
+            const bench_impl *im = g_impls[i];
+            if (im->not_built || !selected_impl(i)) continue;
+            uint64_t n = empty_jobs_for(i);
+            double v[64];
+            unsigned got = tp_measure(im, pw, pw, n, empty_job, v, g_opt.reps);
+            if (got == 0) continue;
+            char label[64];
+            snprintf(label, sizeof label, "%s %uP/%uW", im->name, pw, pw);
+            print_reps(label, "ns/job per run", v, got, 1.0);
+            double m = median(v, got);
+            printf("    %-14s median %.1f ns/job (%llu jobs/run)\n", "", m, (unsigned long long)n);
+            g_res[s == 0 ? M_EMPTY_1 : M_EMPTY_2][i] = (result){1, m};
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scenario 2: 4 us CPU jobs                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Picks g_cpu_iters so cpu_work() takes ~4 us on this machine, using the
+   fastest of several timings (the least disturbed by other tenants). */
+static void calibrate_cpu(void) {
+    const uint64_t probe = 1u << 20;
+    double best = 1e30;
+    for (int k = 0; k < (g_opt.quick ? 3 : 15); k++) {
+        uint64_t t0 = bench_now_ns();
+        cpu_work(probe);
+        double dt = (double)(bench_now_ns() - t0);
+        if (dt < best) best = dt;
+    }
+    double per_iter = best / (double)probe;
+    g_cpu_iters = (uint64_t)(4000.0 / per_iter);
+    if (g_cpu_iters < 1) g_cpu_iters = 1;
+}
+
+/* Single-thread reference: ns per job for the same job function called
+   inline, median of the repeats after one warm-up pass. */
+static double cpu_inline_ns(uint64_t n, unsigned reps) {
+    double v[64];
+    for (unsigned k = 0; k <= reps; k++) {
+        atomic_store(&g_done.v, 0);
+        uint64_t t0 = bench_now_ns();
+        for (uint64_t j = 0; j < n; j++)
+            cpu_job(NULL);
+        uint64_t dt = bench_now_ns() - t0;
+        if (k > 0) v[k - 1] = (double)dt / (double)n;
+    }
+    return median(v, reps);
+}
+
+static void scenario_cpu(void) {
+    calibrate_cpu();
+    uint64_t n = g_opt.quick ? 2000 : 100000;
+    unsigned reps = g_opt.reps;
+    printf("\n## 4 us CPU jobs, 1 producer/2 workers (jobs/s, median of %u)\n", reps);
+    printf("    calibrated loop: %llu iterations\n", (unsigned long long)g_cpu_iters);
+
+    double refs[NIMPL];
+    unsigned nrefs = 0;
+    for (int i = 0; i < NIMPL; i++) {
+        const bench_impl *im = g_impls[i];
+        if (im->not_built || !selected_impl(i)) continue;
+        /* The reference is re-measured right before each pool, so a neighbour
+           that slows the machine for a while skews both sides of the ratio
+           alike instead of one pool's efficiency. */
+        double ref_ns = cpu_inline_ns(n / 4, reps);
+        refs[nrefs++] = ref_ns;
+        double v[64];
+        unsigned got = tp_measure(im, 1, 2, n, cpu_job, v, reps);
+        if (got == 0) continue;
+        for (unsigned k = 0; k < got; k++)
+            v[k] = 1e9 / v[k]; /* ns/job -> jobs/s */
+        char label[64];
+        snprintf(label, sizeof label, "%s 1P/2W", im->name);
+        print_reps(label, "kjobs/s per run", v, got, 1e-3);
+        double m = median(v, got);
+        double eff = m / (2 * (1e9 / ref_ns));
+        printf("    %-14s median %.0f jobs/s; inline reference just before: %.2f us/job; "
+               "efficiency %.2f (%llu jobs/run)\n",
+               "", m, ref_ns / 1e3, eff, (unsigned long long)n);
+        g_res[M_CPU_RATE][i] = (result){1, m};
+        g_res[M_CPU_EFF][i] = (result){1, eff};
+    }
+    if (nrefs) {
+        g_job_us = median(refs, nrefs) / 1e3;
+        g_single_rate = 1e6 / g_job_us;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scenario 3: High queue wait under a saturating Low backlog                 */
+/* ------------------------------------------------------------------------ */
+
+#define LAT_WORKERS   2
+#define LAT_LOW_DEPTH 32u /* Low jobs kept submitted-but-unfinished */
+
+typedef struct feeder {
+    const bench_impl *impl;
+    void *pool;
+    atomic_int stop;
+    atomic_int failed;
+    uint64_t submitted;
+} feeder;
+
+/*
+ * Keeps LAT_LOW_DEPTH Low jobs outstanding (queued or running), topping up
+ * every 200 us. The same bounded backlog for every pool: GThreadPool's queue
+ * is unbounded, and 30 queued 5 ms jobs (~75 ms of work for two workers) are
+ * plenty to keep both workers busy without ever idling.
+ */
+static void *feeder_main(void *a) {
+    feeder *f = a;
+    while (!atomic_load(&f->stop)) {
+        while (f->submitted - atomic_load(&g_low_done.v) < LAT_LOW_DEPTH) {
+            if (f->impl->submit(f->pool, BENCH_LOW, low_job, NULL) != 0) {
+                atomic_store(&f->failed, 1);
+                return NULL;
+            }
+            f->submitted++;
+        }
+        sleep_ns(200000);
+    }
+    return NULL;
+}
+
+static void scenario_latency(void) {
+    const unsigned warm = g_opt.quick ? 5 : 50;
+    const unsigned n = g_opt.quick ? 50 : 1000;
+    printf("\n## High queue wait, %u workers saturated by 5 ms Low jobs, one High job per ms "
+           "(us; %u samples after %u warm-up)\n",
+           LAT_WORKERS, n, warm);
+    lat_rec *rec = calloc(warm + n, sizeof *rec);
+    uint64_t *wait = calloc(n, sizeof *wait);
+    if (!rec || !wait) exit(2);
+
+    for (int i = 0; i < NIMPL; i++) {
+        const bench_impl *im = g_impls[i];
+        if (im->not_built || !selected_impl(i)) continue;
+        bench_pool_cfg cfg = {.workers = LAT_WORKERS, .max_temp_workers = 2, .uses_priorities = 1};
+        void *pool = im->create(&cfg);
+        if (!pool) {
+            fail("create", im->name);
+            continue;
+        }
+        /* Generous: the Low jobs the backlog can ever hold plus those that can
+           finish during the run even if every Low job ended at once. */
+        if (im->reserve) im->reserve(pool, warm + n + LAT_LOW_DEPTH + 4 * (warm + n));
+        atomic_store(&g_high_done.v, 0);
+        atomic_store(&g_low_done.v, 0);
+        atomic_store(&g_low_started.v, 0);
+        atomic_store(&g_low_stop, 0);
+        memset(rec, 0, (warm + n) * sizeof *rec);
+
+        feeder f = {.impl = im, .pool = pool, .submitted = 0};
+        atomic_init(&f.stop, 0);
+        atomic_init(&f.failed, 0);
+        pthread_t ft;
+        if (pthread_create(&ft, NULL, feeder_main, &f) != 0) exit(2);
+        /* Start the High stream only once both workers are inside Low jobs. */
+        if (wait_count(&g_low_started, LAT_WORKERS, 5000000000u) != 0)
+            fail("Low jobs did not start", im->name);
+        sleep_ns(10000000);
+
+        int failed = 0;
+        uint64_t next = (bench_now_ns() / 1000000u + 1) * 1000000u;
+        for (unsigned k = 0; k < warm + n; k++) {
+            next += 1000000u;
+            struct timespec ts = {(time_t)(next / 1000000000u), (long)(next % 1000000000u)};
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+            }
+            rec[k].submit_ns = bench_now_ns();
+            if (im->submit(pool, BENCH_HIGH, high_job, &rec[k]) != 0) {
+                failed = 1;
+                break;
+            }
+        }
+        if (failed || wait_count(&g_high_done, warm + n, 30000000000u) != 0)
+            fail("High jobs lost", im->name);
+
+        atomic_store(&g_low_stop, 1);
+        atomic_store(&f.stop, 1);
+        pthread_join(ft, NULL);
+        if (atomic_load(&f.failed)) fail("Low submit failed", im->name);
+        if (wait_count(&g_low_done, f.submitted, 30000000000u) != 0)
+            fail("Low jobs lost", im->name);
+        print_report(im, pool);
+        im->destroy(pool);
+        if (atomic_load(&g_high_done.v) != warm + n) continue;
+
+        for (unsigned k = 0; k < n; k++) {
+            const lat_rec *r = &rec[warm + k];
+            wait[k] = r->start_ns > r->submit_ns ? r->start_ns - r->submit_ns : 0;
+        }
+        qsort(wait, n, sizeof *wait, cmp_u64);
+        double p50 = (double)percentile(wait, n, 0.50) / 1e3;
+        double p99 = (double)percentile(wait, n, 0.99) / 1e3;
+        double mx = (double)wait[n - 1] / 1e3;
+        printf("    %-14s p50 %.1f us, p99 %.1f us, max %.1f us (%llu Low jobs)\n", im->name, p50,
+               p99, mx, (unsigned long long)f.submitted);
+        g_res[M_HIGH_P50][i] = (result){1, p50};
+        g_res[M_HIGH_P99][i] = (result){1, p99};
+        g_res[M_HIGH_MAX][i] = (result){1, mx};
+    }
+    free(rec);
+    free(wait);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Report                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void print_machine(void) {
+    char model[256] = "unknown";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "model name", 10) == 0) {
+                char *c = strchr(line, ':');
+                if (c) {
+                    c++;
+                    while (*c == ' ' || *c == '\t')
+                        c++;
+                    c[strcspn(c, "\n")] = 0;
+                    snprintf(model, sizeof model, "%s", c);
+                }
+                break;
+            }
+        }
+        fclose(f);
+    }
+    struct utsname u;
+    char kernel[300] = "unknown";
+    if (uname(&u) == 0)
+        snprintf(kernel, sizeof kernel, "%s %s %s", u.sysname, u.release, u.machine);
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
+
+    printf("# wpool benchmark%s\n\n", g_opt.quick ? " (--quick: smoke-test counts, timings "
+                                                    "meaningless)"
+                                                  : "");
+    printf("- date: %s\n", date);
+    printf("- CPU: %s; nproc: %ld\n", model, sysconf(_SC_NPROCESSORS_ONLN));
+    printf("- kernel: %s\n", kernel);
+#ifdef __VERSION__
+    printf("- compiler: %s\n", __VERSION__);
+#endif
+    for (int i = 0; i < NIMPL; i++) {
+        const bench_impl *im = g_impls[i];
+        if (im->not_built)
+            printf("- %s: not built (%s)\n", im->name, im->not_built);
+        else
+            printf("- %s: %s\n", im->name, im->version());
+    }
+}
+
+static void cell(char *buf, size_t size, int m, int i) {
+    const bench_impl *im = g_impls[i];
+    const result *r = &g_res[m][i];
+    if (im->not_built) {
+        snprintf(buf, size, "not built");
+    } else if (!r->have) {
+        snprintf(buf, size, "-");
+    } else {
+        switch (m) {
+        case M_EMPTY_1:
+        case M_EMPTY_2:
+            snprintf(buf, size, "%.1f", r->value);
+            break;
+        case M_CPU_RATE:
+            snprintf(buf, size, "%.0f", r->value);
+            break;
+        case M_CPU_EFF:
+            snprintf(buf, size, "%.2f", r->value);
+            break;
+        default:
+            snprintf(buf, size, "%.1f", r->value);
+            break;
+        }
+    }
+}
+
+static void ratio_row(const char *label, int m, double bar) {
+    char v[64];
+    const result *w = &g_res[m][IMPL_WPOOL], *g = &g_res[m][IMPL_GLIB];
+    if (w->have && g->have && g->value > 0) {
+        double r = w->value / g->value;
+        snprintf(v, sizeof v, "%.3f %s", r, r <= bar ? "PASS" : "FAIL");
+    } else {
+        snprintf(v, sizeof v, "n/a");
+    }
+    printf("| %s | %s | | |\n", label, v);
+}
+
+static void print_table(void) {
+    static const char *const label[M_COUNT] = {
+        "empty jobs, 1P/1W: ns/job",
+        "empty jobs, 2P/2W: ns/job",
+        "4 us CPU jobs, 1P/2W: jobs/s",
+        "4 us CPU jobs, 1P/2W: efficiency (rate / 2 x single-thread)",
+        "High wait under 5 ms Low saturation: p50 (us)",
+        "High wait under 5 ms Low saturation: p99 (us)",
+        "High wait under 5 ms Low saturation: max (us)",
+    };
+    printf("\n## Results\n\n");
+    printf("Other processes used %.0f%% of the CPUs during the run (steal %.0f%%).\n",
+           g_other_load_pct, g_steal_pct);
+    if (g_single_rate > 0)
+        printf("CPU job: %.2f us inline; single-thread rate %.0f jobs/s.\n\n", g_job_us,
+               g_single_rate);
+    printf("| scenario / metric |");
+    for (int i = 0; i < NIMPL; i++)
+        printf(" %s |", g_impls[i]->name);
+    printf("\n|---|");
+    for (int i = 0; i < NIMPL; i++)
+        printf("---:|");
+    printf("\n");
+    for (int m = 0; m < M_COUNT; m++) {
+        printf("| %s |", label[m]);
+        for (int i = 0; i < NIMPL; i++) {
+            char c[64];
+            cell(c, sizeof c, m, i);
+            printf(" %s |", c);
+        }
+        printf("\n");
+    }
+    ratio_row("empty-job cost wpool/GThreadPool, 1P/1W (bar <= 0.25)", M_EMPTY_1, 0.25);
+    ratio_row("empty-job cost wpool/GThreadPool, 2P/2W (bar <= 0.25)", M_EMPTY_2, 0.25);
+    char v[64];
+    const result *p99 = &g_res[M_HIGH_P99][IMPL_WPOOL];
+    if (p99->have)
+        snprintf(v, sizeof v, "%.1f us %s", p99->value, p99->value <= 100.0 ? "PASS" : "FAIL");
+    else
+        snprintf(v, sizeof v, "n/a");
+    printf("| High p99 wait, wpool (bar <= 100 us) | %s | | |\n", v);
+    for (int i = 0; i < NIMPL; i++)
+        if (g_impls[i]->not_built)
+            printf("\n%s: not built (%s)\n", g_impls[i]->name, g_impls[i]->not_built);
+}
+
+static void usage(FILE *to) {
+    fprintf(to, "usage: wpool_bench [--quick] [--scenario empty|cpu|latency] "
+                "[--impl wpool|mutex|glib] [--reps N]\n");
+}
+
+int main(int argc, char **argv) {
+    g_opt.reps = 5;
+    int reps_set = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) {
+            g_opt.quick = 1;
+        } else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc) {
+            g_opt.scenario = argv[++i];
+        } else if (strcmp(argv[i], "--impl") == 0 && i + 1 < argc) {
+            g_opt.impl = argv[++i];
+        } else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+            g_opt.reps = (unsigned)strtoul(argv[++i], NULL, 10);
+            reps_set = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (g_opt.quick && !reps_set) g_opt.reps = 3;
+    if (g_opt.reps < 1 || g_opt.reps > 64) {
+        fprintf(stderr, "--reps must be 1..64\n");
+        return 2;
+    }
+    if (g_opt.scenario && strcmp(g_opt.scenario, "empty") != 0 &&
+        strcmp(g_opt.scenario, "cpu") != 0 && strcmp(g_opt.scenario, "latency") != 0) {
+        fprintf(stderr, "unknown scenario '%s'\n", g_opt.scenario);
+        return 2;
+    }
+    int any_impl = 0;
+    for (int i = 0; i < NIMPL; i++)
+        any_impl |= selected_impl(i);
+    if (!any_impl) {
+        fprintf(stderr, "unknown implementation '%s'\n", g_opt.impl);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    print_machine();
+    load_mark run_start, mark;
+    load_mark_now(&run_start);
+    if (selected_scenario("empty")) {
+        load_mark_now(&mark);
+        scenario_empty();
+        print_load_since(&mark);
+    }
+    if (selected_scenario("cpu")) {
+        load_mark_now(&mark);
+        scenario_cpu();
+        print_load_since(&mark);
+    }
+    if (selected_scenario("latency")) {
+        load_mark_now(&mark);
+        scenario_latency();
+        print_load_since(&mark);
+    }
+    load_since(&run_start, &g_other_load_pct, &g_steal_pct);
+    print_table();
+    if (g_failures) {
+        fprintf(stderr, "%d failure(s)\n", g_failures);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,289 @@
+/*
+ * wpool.h: a priority worker pool for C (C11) and C++.
+ *
+ * A pool owns a fixed set of worker threads and three bounded job queues, one
+ * per priority level. Workers always take High before Normal before Low (FIFO
+ * within a level), optionally with a starvation bound. When High work waits
+ * and every worker is busy, the pool starts temporary workers that run High
+ * jobs only and retire after an idle TTL.
+ *
+ * Jobs are stored by value in preallocated ring buffers: submitting a job
+ * allocates nothing and makes no system call unless a worker is parked and
+ * must be woken.
+ *
+ * Threading: every function may be called from any thread, concurrently,
+ * between wpool_create() and wpool_destroy(), except where noted.
+ * Ownership: the pool never owns a job's argument; it calls exactly one of the
+ * job's `run` or `discard` callbacks with it, exactly once, for every job it
+ * accepted (returned WPOOL_OK for). A job that was not accepted (any other
+ * status) is never called: the caller still owns its argument.
+ *
+ * Status codes: every int-returning function returns WPOOL_OK (0) or one of
+ * the negative WPOOL_E* codes below; wpool_strerror() describes them.
+ */
+#ifndef WPOOL_H
+#define WPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(WPOOL_SHARED)
+#ifdef WPOOL_BUILDING
+#define WPOOL_API __declspec(dllexport)
+#else
+#define WPOOL_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) && defined(WPOOL_BUILDING)
+#define WPOOL_API __attribute__((visibility("default")))
+#else
+#define WPOOL_API
+#endif
+
+#define WPOOL_VERSION_MAJOR  0
+#define WPOOL_VERSION_MINOR  1
+#define WPOOL_VERSION_PATCH  0
+#define WPOOL_VERSION_STRING "0.1.0"
+
+/* ------------------------------------------------------------------------ */
+/* Types                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/** An opaque pool handle, made by wpool_create(), freed by wpool_destroy(). */
+typedef struct wpool wpool;
+
+/** Priority levels; also the index into every per-priority array. */
+typedef enum wpool_priority { WPOOL_HIGH = 0, WPOOL_NORMAL = 1, WPOOL_LOW = 2 } wpool_priority;
+
+/** Number of priority levels. */
+#define WPOOL_PRIORITIES 3
+
+/** Status codes: WPOOL_OK is 0, every error is negative. */
+enum {
+    WPOOL_OK = 0,
+    WPOOL_EINVAL = -1,    /* bad argument: NULL, out of range, absurd size  */
+    WPOOL_ENOMEM = -2,    /* out of memory; nothing was leaked               */
+    WPOOL_EFULL = -3,     /* the priority's queue is full (try variants)     */
+    WPOOL_ETIMEDOUT = -4, /* the timeout passed first                        */
+    WPOOL_ECLOSED = -5,   /* the pool is shut down (or shutting down)        */
+    WPOOL_EDEADLK = -6,   /* called from one of the pool's own jobs, where
+                             waiting would wait for itself                   */
+    WPOOL_EAGAIN = -7     /* the system refused to start a thread            */
+};
+
+/** A timeout that never expires. */
+#define WPOOL_FOREVER UINT64_MAX
+
+/** A job's callback; `arg` is the pointer given at submission. */
+typedef void (*wpool_fn)(void *arg);
+
+/**
+ * A job with an optional discard callback. Exactly one of `run` and `discard`
+ * is called with `arg`, once: `discard` instead of `run` when the job is
+ * dropped unstarted by a shutdown whose timeout passed. `discard` may be NULL
+ * (then nothing is called for a discarded job; it is still counted).
+ */
+typedef struct wpool_task {
+    wpool_fn run;
+    wpool_fn discard;
+    void *arg;
+} wpool_task;
+
+/**
+ * Hook called on each pool thread as it starts (before any job) and as it
+ * stops (after its last job). `index` numbers regular workers 0..workers-1 and
+ * temporary workers by their slot 0..max_temp_workers-1.
+ */
+typedef void (*wpool_thread_hook)(void *ctx, unsigned index, int temporary);
+
+/** Pool configuration; fill it with wpool_config_init(), then change fields. */
+typedef struct wpool_config {
+    unsigned workers;          /* regular workers; 0: one per online CPU.
+                                  At most WPOOL_MAX_WORKERS.               */
+    unsigned max_temp_workers; /* extra threads for High work when every
+                                  worker is busy; 0: none. At most
+                                  WPOOL_MAX_WORKERS. Default 4.            */
+    uint32_t temp_idle_ms;     /* a temporary worker idle this long exits.
+                                  Default 200.                             */
+    uint32_t capacity[3];      /* ring capacity per priority, indexed by
+                                  wpool_priority; 0: default (4096). Rounded
+                                  up to a power of two; at most
+                                  WPOOL_MAX_CAPACITY.                      */
+    uint32_t starvation_ms;    /* Normal/Low work waiting longer than this is
+                                  served before newer higher-priority work;
+                                  0 (default): strict priority.            */
+    /* --- fields beyond the contract --- */
+    const char *thread_name;           /* thread name prefix (copied; at most 10
+                                          bytes are used); NULL: "wpool". Threads
+                                          are named "<prefix>-<i>", temporary ones
+                                          "<prefix>-t<i>".                         */
+    int pin_workers;                   /* nonzero: pin regular worker i to the i-th
+                                          CPU the process may use (round robin).   */
+    wpool_thread_hook on_thread_start; /* optional, see wpool_thread_hook */
+    wpool_thread_hook on_thread_stop;  /* optional                        */
+    void *hook_ctx;                    /* passed to both hooks            */
+} wpool_config;
+
+/** Limits that wpool_create() enforces (larger values are WPOOL_EINVAL). */
+#define WPOOL_MAX_WORKERS      1024u
+#define WPOOL_MAX_CAPACITY     (1u << 24)
+#define WPOOL_DEFAULT_CAPACITY 4096u
+
+/**
+ * A snapshot of the pool's counters. Each field is read atomically, the set
+ * is not: fields read at slightly different instants.
+ * Per-job counts are indexed by wpool_priority.
+ */
+typedef struct wpool_stats {
+    uint64_t submitted[3]; /* accepted jobs (WPOOL_OK)                      */
+    uint64_t completed[3]; /* jobs whose run callback returned              */
+    uint64_t discarded[3]; /* jobs discarded unstarted at shutdown          */
+    uint64_t rejected[3];  /* submissions refused with EFULL or ETIMEDOUT   */
+    uint64_t queued[3];    /* jobs waiting now (queue depth)                */
+    unsigned workers;      /* regular workers                               */
+    unsigned busy_workers; /* threads (regular and temporary) not idle      */
+    unsigned temp_workers; /* temporary workers alive now                   */
+    uint64_t temp_spawned, temp_retired;
+    uint64_t wait_p50_ns[3], wait_p99_ns[3]; /* queue wait, submit to start,
+                                                over the pool's lifetime;
+                                                ~6% resolution            */
+    /* --- fields beyond the contract --- */
+    uint64_t wait_max_ns[3];        /* longest queue wait seen              */
+    uint64_t wait_mean_ns[3];       /* mean queue wait                      */
+    uint64_t wait_count[3];         /* waits recorded (jobs started)        */
+    uint64_t wait_sum_ns[3];        /* sum of the recorded waits            */
+    uint64_t running[3];            /* jobs running now                     */
+    uint64_t capacity[3];           /* ring capacity (after rounding)       */
+    uint64_t starvation_promotions; /* Normal/Low jobs taken ahead of
+                                       higher-priority work by the bound    */
+    uint64_t temp_spawn_failures;   /* temporary workers the system refused */
+    uint64_t parks;                 /* times a thread parked (slept)        */
+    uint64_t wakeups;               /* wake-ups sent to parked threads      */
+    unsigned max_temp_workers;
+    int closed; /* nonzero once shutdown began          */
+} wpool_stats;
+
+/* ------------------------------------------------------------------------ */
+/* Lifecycle                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/** Fills every field of *cfg with its default. Does nothing if cfg is NULL. */
+WPOOL_API void wpool_config_init(wpool_config *cfg);
+
+/**
+ * Creates a pool and starts its regular workers; on success stores the handle
+ * in *out, which the caller owns and must pass to wpool_destroy(). cfg may be
+ * NULL (all defaults); it is not retained (thread_name is copied).
+ * Returns WPOOL_EINVAL (out NULL, absurd sizes), WPOOL_ENOMEM or WPOOL_EAGAIN
+ * (a thread could not start); on error nothing is left allocated or running
+ * and *out is untouched.
+ */
+WPOOL_API int wpool_create(const wpool_config *cfg, wpool **out);
+
+/**
+ * Stops intake at once (every later submit, and every submit still waiting
+ * for room, returns WPOOL_ECLOSED), then waits up to timeout_ns for the
+ * queued jobs to run and the running ones to return. Returns WPOOL_OK when
+ * nothing is queued or running. If the timeout passes first, every job not
+ * yet started is discarded (its discard callback is called, on this thread or
+ * a worker, instead of run) and it returns WPOOL_ETIMEDOUT without waiting for
+ * the jobs still running. Calling it again is harmless: it returns WPOOL_OK
+ * once nothing is queued or running. Blocks. Called from one of this pool's
+ * own jobs it returns WPOOL_EDEADLK and changes nothing.
+ */
+WPOOL_API int wpool_shutdown(wpool *p, uint64_t timeout_ns);
+
+/**
+ * Shuts the pool down (waiting for every queued and running job) unless that
+ * is done, joins every thread and frees everything. p may be NULL. After it
+ * returns, p is invalid; no other call on p may run concurrently with it or
+ * start after it. Blocks. Calling it from one of this pool's own jobs is a
+ * programming error: it is detected, reported on stderr, and does nothing.
+ */
+WPOOL_API void wpool_destroy(wpool *p);
+
+/* ------------------------------------------------------------------------ */
+/* Submission                                                                */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Queues fn(arg) at priority prio, waiting for room while the queue is full.
+ * Returns WPOOL_OK, WPOOL_ECLOSED (shut down, also while waiting) or
+ * WPOOL_EINVAL (p or fn NULL, prio out of range). Called from one of the
+ * pool's own jobs while the queue is full, it runs queued jobs on the calling
+ * thread while it waits, so a pool whose jobs submit cannot deadlock.
+ */
+WPOOL_API int wpool_submit(wpool *p, wpool_priority prio, wpool_fn fn, void *arg);
+
+/** As wpool_submit(), but returns WPOOL_EFULL at once when the queue is full. */
+WPOOL_API int wpool_try_submit(wpool *p, wpool_priority prio, wpool_fn fn, void *arg);
+
+/**
+ * As wpool_submit(), but waits at most timeout_ns for room, then returns
+ * WPOOL_ETIMEDOUT. 0 behaves as wpool_try_submit() (returns WPOOL_EFULL),
+ * WPOOL_FOREVER as wpool_submit().
+ */
+WPOOL_API int wpool_submit_timeout(wpool *p, wpool_priority prio, wpool_fn fn, void *arg,
+                                   uint64_t timeout_ns);
+
+/**
+ * Queues the job *t (copied: the caller may reuse *t at once). timeout_ns
+ * as for wpool_submit_timeout(): 0 tries once (WPOOL_EFULL), WPOOL_FOREVER
+ * waits. t->run must not be NULL; t->discard may be.
+ */
+WPOOL_API int wpool_submit_task(wpool *p, wpool_priority prio, const wpool_task *t,
+                                uint64_t timeout_ns);
+
+/**
+ * Queues n jobs in order at one priority, waking workers once for the batch.
+ * Stores in *accepted (may be NULL) how many were queued: they are always the
+ * first ones. Returns WPOOL_OK when all n were, else the status that stopped
+ * it (WPOOL_EFULL, WPOOL_ETIMEDOUT: timeout_ns applies to each job's wait for
+ * room; WPOOL_ECLOSED). Any task with a NULL run makes it return WPOOL_EINVAL
+ * before queuing anything.
+ */
+WPOOL_API int wpool_submit_batch(wpool *p, wpool_priority prio, const wpool_task *tasks, size_t n,
+                                 uint64_t timeout_ns, size_t *accepted);
+
+/* ------------------------------------------------------------------------ */
+/* Waiting and introspection                                                 */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Waits up to timeout_ns until nothing is queued or running (intake stays
+ * open: new work may arrive right after). Returns WPOOL_OK, WPOOL_ETIMEDOUT,
+ * or WPOOL_EDEADLK when called from one of this pool's own jobs. Blocks.
+ */
+WPOOL_API int wpool_wait_idle(wpool *p, uint64_t timeout_ns);
+
+/**
+ * Fills *out with a snapshot of the pool's statistics. Valid at any time until
+ * wpool_destroy(), also after shutdown. Never blocks on the workers.
+ */
+WPOOL_API int wpool_get_stats(wpool *p, wpool_stats *out);
+
+/**
+ * Renders *s in the Prometheus text exposition format (metric names prefixed
+ * "wpool_") into buf, like snprintf: writes at most size bytes including the
+ * terminating NUL and returns the length the full text needs (excluding the
+ * NUL), or WPOOL_EINVAL when s is NULL or buf is NULL with size > 0.
+ */
+WPOOL_API int wpool_stats_prometheus(const wpool_stats *s, char *buf, size_t size);
+
+/** Returns nonzero when the calling thread is one of p's threads (running a job). */
+WPOOL_API int wpool_in_pool(const wpool *p);
+
+/** A static English description of a status code; never NULL. */
+WPOOL_API const char *wpool_strerror(int status);
+
+/** The library's version, as "MAJOR.MINOR.PATCH". */
+WPOOL_API const char *wpool_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WPOOL_H */

@@ -1,0 +1,394 @@
+/*
+ * pool.c: creating and destroying a pool, accepting jobs (with backpressure),
+ * waiting for quiescence, and shutdown.
+ */
+#include "pool_internal.h"
+
+#include "clock.h"
+#include "park.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------ */
+/* Configuration and lifecycle                                               */
+/* ------------------------------------------------------------------------ */
+
+void wpool_config_init(wpool_config *cfg) {
+    if (!cfg) return;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->workers = 0;
+    cfg->max_temp_workers = 4;
+    cfg->temp_idle_ms = 200;
+    for (int i = 0; i < WPOOL_PRIORITIES; i++)
+        cfg->capacity[i] = WPOOL_DEFAULT_CAPACITY;
+    cfg->starvation_ms = 0;
+    cfg->thread_name = NULL;
+}
+
+static unsigned online_cpus(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1u : n > (long)WPOOL_MAX_WORKERS ? WPOOL_MAX_WORKERS : (unsigned)n;
+}
+
+static uint32_t round_up_pow2(uint32_t v) {
+    uint32_t c = 1;
+    while (c < v)
+        c <<= 1;
+    return c;
+}
+
+static void *alloc_aligned(size_t size) {
+    void *mem = NULL;
+    if (size == 0) return NULL;
+    if (posix_memalign(&mem, WP_CACHE_LINE, size) != 0) return NULL;
+    memset(mem, 0, size);
+    return mem;
+}
+
+static void init_worker(wpool *p, wp_worker *w, unsigned index, bool temporary) {
+    w->pool = p;
+    w->index = index;
+    w->temporary = temporary;
+    w->slot_state = WP_SLOT_FREE;
+    atomic_init(&w->running_prio, -1);
+    atomic_init(&w->park_state, WP_AWAKE);
+}
+
+/* Stops and joins the first `started` regular workers and every temporary
+ * worker, then frees p. The pool must be quiescent and closed. */
+static void teardown(wpool *p, unsigned started) {
+    wp_spin_lock(&p->temp_lock);
+    atomic_store_explicit(&p->stop, 1, memory_order_seq_cst); /* no spawn after this */
+    wp_spin_unlock(&p->temp_lock);
+    for (unsigned i = 0; i < started; i++)
+        wp_wake_for_stop(&p->workers[i]);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(p->workers[i].thread, NULL);
+    for (unsigned i = 0; i < p->max_temp; i++) {
+        wp_spin_lock(&p->temp_lock); /* a running one may be retiring right now */
+        int state = p->temps[i].slot_state;
+        wp_spin_unlock(&p->temp_lock);
+        if (state == WP_SLOT_RUNNING) wp_wake_for_stop(&p->temps[i]);
+        if (state != WP_SLOT_FREE) pthread_join(p->temps[i].thread, NULL);
+    }
+    for (int i = 0; i < WPOOL_PRIORITIES; i++)
+        wp_ring_destroy(&p->rings[i]);
+    free(p->workers);
+    free(p->temps);
+    free(p);
+}
+
+int wpool_create(const wpool_config *cfg_in, wpool **out) {
+    if (!out) return WPOOL_EINVAL;
+    wpool_config cfg;
+    if (cfg_in)
+        cfg = *cfg_in;
+    else
+        wpool_config_init(&cfg);
+    unsigned nworkers = cfg.workers ? cfg.workers : online_cpus();
+    if (nworkers > WPOOL_MAX_WORKERS || cfg.max_temp_workers > WPOOL_MAX_WORKERS)
+        return WPOOL_EINVAL;
+    uint32_t capacity[WPOOL_PRIORITIES];
+    for (int i = 0; i < WPOOL_PRIORITIES; i++) {
+        uint32_t c = cfg.capacity[i] ? cfg.capacity[i] : WPOOL_DEFAULT_CAPACITY;
+        if (c > WPOOL_MAX_CAPACITY) return WPOOL_EINVAL;
+        capacity[i] = round_up_pow2(c);
+    }
+    wp_clock_init();
+
+    wpool *p = alloc_aligned(sizeof *p);
+    if (!p) return WPOOL_ENOMEM;
+    int rings = 0, rc = WPOOL_OK;
+    for (; rings < WPOOL_PRIORITIES; rings++)
+        if ((rc = wp_ring_init(&p->rings[rings], capacity[rings])) != WPOOL_OK) break;
+    p->workers = alloc_aligned(nworkers * sizeof(wp_worker));
+    p->temps = alloc_aligned(cfg.max_temp_workers * sizeof(wp_worker));
+    if (rc != WPOOL_OK || !p->workers || (cfg.max_temp_workers && !p->temps)) {
+        while (rings-- > 0)
+            wp_ring_destroy(&p->rings[rings]);
+        free(p->workers);
+        free(p->temps);
+        free(p);
+        return WPOOL_ENOMEM;
+    }
+
+    p->nworkers = nworkers;
+    p->max_temp = cfg.max_temp_workers;
+    p->mask_words = (nworkers + 63) / 64;
+    p->temp_mask_words = (p->max_temp + 63) / 64;
+    p->temp_idle_ns = (uint64_t)cfg.temp_idle_ms * 1000000u;
+    p->starve_ticks = (uint64_t)cfg.starvation_ms * wp_clock.ticks_per_ms;
+    p->pin_workers = cfg.pin_workers;
+    p->on_start = cfg.on_thread_start;
+    p->on_stop = cfg.on_thread_stop;
+    p->hook_ctx = cfg.hook_ctx;
+    snprintf(p->name, sizeof p->name, "%s", cfg.thread_name ? cfg.thread_name : "wpool");
+    /* The process's CPUs: the main thread's affinity (what taskset set), not
+     * the creating thread's, which may have pinned itself. */
+    if (sched_getaffinity(getpid(), sizeof p->cpus, &p->cpus) != 0 || CPU_COUNT(&p->cpus) == 0) {
+        CPU_ZERO(&p->cpus);
+        for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+            CPU_SET(cpu, &p->cpus);
+    }
+    /* Queue waits are measured for every High job, and for one Normal or Low
+     * job in WP_WAIT_SAMPLE (two clock reads per job cost ~15 ns here, a
+     * quarter of a job's whole cost), or every one when the starvation bound
+     * needs each job's age. */
+    for (int i = 0; i < WPOOL_PRIORITIES; i++)
+        p->rings[i].sample_mask = (i == WPOOL_HIGH || p->starve_ticks) ? 0 : WP_WAIT_SAMPLE - 1;
+    wp_spin_init(&p->temp_lock);
+    for (unsigned i = 0; i < nworkers; i++)
+        init_worker(p, &p->workers[i], i, false);
+    for (unsigned i = 0; i < p->max_temp; i++)
+        init_worker(p, &p->temps[i], i, true);
+    /* Workers start busy: each goes idle once it has looked for work. */
+    atomic_store_explicit(&p->busy, nworkers, memory_order_relaxed);
+
+    for (unsigned i = 0; i < nworkers; i++) {
+        if ((rc = wp_thread_start(p, &p->workers[i])) != WPOOL_OK) {
+            /* The ones started are idle or soon will be: close and stop them. */
+            atomic_fetch_sub_explicit(&p->busy, nworkers - i, memory_order_seq_cst);
+            for (int r = 0; r < WPOOL_PRIORITIES; r++)
+                wp_ring_close(&p->rings[r]);
+            atomic_store_explicit(&p->closed, 1, memory_order_seq_cst);
+            teardown(p, i);
+            return rc;
+        }
+    }
+    *out = p;
+    return WPOOL_OK;
+}
+
+int wpool_in_pool(const wpool *p) {
+    wp_worker *w = wp_current_worker();
+    return p && w && w->pool == p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Submission                                                                */
+/* ------------------------------------------------------------------------ */
+
+static inline bool valid_prio(wpool_priority prio) {
+    return (unsigned)prio < (unsigned)WPOOL_PRIORITIES;
+}
+
+/* Waits for room in the ring of prio and queues *t. Returns WPOOL_OK,
+ * WPOOL_ETIMEDOUT or WPOOL_ECLOSED. Rule 3 of docs/PARKING.md.
+ *
+ * A full ring is refilled only once half of it is free again. Retrying the
+ * push as soon as one slot frees would keep the producer polling the very slot
+ * the consumer is emptying, one job at a time, in lockstep: measured here that
+ * costs 3x the throughput of refilling in bulk. */
+static int wait_for_room(wpool *p, int prio, const wpool_task *t, uint64_t timeout_ns) {
+    wp_ring *r = &p->rings[prio];
+    uint64_t deadline = wp_deadline(timeout_ns), threshold = wp_ring_room_threshold(r);
+    wp_backoff b;
+    wp_backoff_init(&b);
+    int rc;
+    for (;;) {
+        /* Room usually appears within microseconds: spin on it first. */
+        while (wp_ring_free_slots(r) < threshold && !wp_ring_is_closed(r) &&
+               !wp_backoff_is_yielding(&b))
+            wp_backoff_snooze(&b);
+        if ((rc = wp_ring_push(r, t, r->sample_mask)) != WP_RING_FULL) break;
+        if (wp_now_ns() >= deadline) return WPOOL_ETIMEDOUT;
+        /* A job of this pool waiting for room runs queued jobs meanwhile, so
+         * jobs that submit cannot deadlock a pool whose queues are full. */
+        if (wp_help_one(p)) continue;
+        if (!wp_backoff_is_yielding(&b)) continue;
+        uint32_t epoch = atomic_load_explicit(&r->room_epoch, memory_order_seq_cst);
+        /* seq_cst: ordered before our re-check of head (rule 3). */
+        atomic_store_explicit(&r->room_wanted, 1, memory_order_seq_cst);
+        if (wp_ring_free_slots(r) >= threshold || wp_ring_is_closed(r)) continue;
+        atomic_fetch_add_explicit(&p->parks, 1, memory_order_relaxed);
+        wp_park_wait(&r->room_epoch, epoch, deadline);
+    }
+    return rc == WP_RING_OK ? WPOOL_OK : WPOOL_ECLOSED;
+}
+
+/* The slow path of a submission the ring refused (full or closed). */
+static int submit_slow(wpool *p, int prio, const wpool_task *t, uint64_t timeout_ns, int ring_rc) {
+    if (ring_rc == WP_RING_IS_CLOSED) return WPOOL_ECLOSED;
+    int rc = timeout_ns ? wait_for_room(p, prio, t, timeout_ns) : WPOOL_EFULL;
+    if (rc == WPOOL_OK)
+        wp_notify(p, prio, 1);
+    else if (rc != WPOOL_ECLOSED)
+        atomic_fetch_add_explicit(&p->rejected[prio], 1, memory_order_relaxed);
+    return rc;
+}
+
+static inline int submit(wpool *p, wpool_priority prio, const wpool_task *t, uint64_t timeout_ns) {
+    int rc = wp_ring_push(&p->rings[prio], t, p->rings[prio].sample_mask);
+    if (rc != WP_RING_OK) return submit_slow(p, (int)prio, t, timeout_ns, rc);
+    wp_notify(p, (int)prio, 1);
+    return WPOOL_OK;
+}
+
+int wpool_submit_task(wpool *p, wpool_priority prio, const wpool_task *t, uint64_t timeout_ns) {
+    if (!p || !t || !t->run || !valid_prio(prio)) return WPOOL_EINVAL;
+    return submit(p, prio, t, timeout_ns);
+}
+
+int wpool_submit(wpool *p, wpool_priority prio, wpool_fn fn, void *arg) {
+    if (!p || !fn || !valid_prio(prio)) return WPOOL_EINVAL;
+    wpool_task t = {fn, NULL, arg};
+    return submit(p, prio, &t, WPOOL_FOREVER);
+}
+
+int wpool_try_submit(wpool *p, wpool_priority prio, wpool_fn fn, void *arg) {
+    if (!p || !fn || !valid_prio(prio)) return WPOOL_EINVAL;
+    wpool_task t = {fn, NULL, arg};
+    return submit(p, prio, &t, 0);
+}
+
+int wpool_submit_timeout(wpool *p, wpool_priority prio, wpool_fn fn, void *arg,
+                         uint64_t timeout_ns) {
+    if (!p || !fn || !valid_prio(prio)) return WPOOL_EINVAL;
+    wpool_task t = {fn, NULL, arg};
+    return submit(p, prio, &t, timeout_ns);
+}
+
+int wpool_submit_batch(wpool *p, wpool_priority prio, const wpool_task *tasks, size_t n,
+                       uint64_t timeout_ns, size_t *accepted) {
+    if (accepted) *accepted = 0;
+    if (!p || !valid_prio(prio) || (n && !tasks)) return WPOOL_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!tasks[i].run) return WPOOL_EINVAL;
+    wp_ring *r = &p->rings[prio];
+    size_t done = 0, notified = 0;
+    int rc = WPOOL_OK;
+    while (done < n) {
+        int ring_rc = wp_ring_push(r, &tasks[done], r->sample_mask);
+        if (ring_rc == WP_RING_OK) {
+            done++;
+            continue;
+        }
+        /* Wake workers for what is queued before waiting for them to make room. */
+        wp_notify(p, (int)prio, done - notified);
+        notified = done;
+        if ((rc = submit_slow(p, (int)prio, &tasks[done], timeout_ns, ring_rc)) != WPOOL_OK) break;
+        notified = ++done; /* submit_slow notified for this one */
+    }
+    if (done > notified) wp_notify(p, (int)prio, done - notified);
+    if (accepted) *accepted = done;
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Quiescence and shutdown                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Nothing queued (or being queued) and no thread busy. Rings first, then the
+ * busy count: a worker counts itself busy before it pops (rule 4). */
+static bool quiescent(wpool *p) {
+    for (int i = 0; i < WPOOL_PRIORITIES; i++)
+        if (wp_ring_nonempty(&p->rings[i])) return false;
+    return atomic_load_explicit(&p->busy, memory_order_seq_cst) == 0;
+}
+
+static int wait_quiescent(wpool *p, uint64_t deadline) {
+    int rc = WPOOL_OK;
+    /* seq_cst: announce before checking (rule 4). */
+    atomic_fetch_add_explicit(&p->idle_waiters, 1, memory_order_seq_cst);
+    for (;;) {
+        uint32_t epoch = atomic_load_explicit(&p->idle_epoch, memory_order_seq_cst);
+        if (quiescent(p)) break;
+        if (wp_park_wait(&p->idle_epoch, epoch, deadline) == WP_PARK_TIMEDOUT && !quiescent(p)) {
+            rc = WPOOL_ETIMEDOUT;
+            break;
+        }
+    }
+    atomic_fetch_sub_explicit(&p->idle_waiters, 1, memory_order_seq_cst);
+    return rc;
+}
+
+int wpool_wait_idle(wpool *p, uint64_t timeout_ns) {
+    if (!p) return WPOOL_EINVAL;
+    if (wpool_in_pool(p)) return WPOOL_EDEADLK;
+    return wait_quiescent(p, wp_deadline(timeout_ns));
+}
+
+/* Takes every job still queued and discards it. Positions claimed but not
+ * yet published are waited for: their producers are a few stores from done. */
+static void discard_queued(wpool *p) {
+    for (int prio = 0; prio < WPOOL_PRIORITIES; prio++) {
+        wp_ring *r = &p->rings[prio];
+        wp_backoff b;
+        wp_backoff_init(&b);
+        while (wp_ring_nonempty(r)) {
+            wpool_task t;
+            uint64_t stamp;
+            if (wp_ring_pop(r, &t, &stamp)) {
+                if (t.discard) t.discard(t.arg);
+                atomic_fetch_add_explicit(&p->discarded[prio], 1, memory_order_relaxed);
+            } else {
+                wp_backoff_snooze(&b);
+            }
+        }
+    }
+}
+
+int wpool_shutdown(wpool *p, uint64_t timeout_ns) {
+    if (!p) return WPOOL_EINVAL;
+    if (wpool_in_pool(p)) return WPOOL_EDEADLK;
+    uint64_t deadline = wp_deadline(timeout_ns);
+    if (!atomic_exchange_explicit(&p->closed, 1, memory_order_seq_cst)) {
+        for (int i = 0; i < WPOOL_PRIORITIES; i++) {
+            wp_ring *r = &p->rings[i];
+            wp_ring_close(r);
+            /* Release the producers waiting for room: they find it closed. */
+            atomic_store_explicit(&r->room_wanted, 0, memory_order_relaxed);
+            atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
+            wp_park_wake(&r->room_epoch, INT32_MAX);
+        }
+    }
+    if (wait_quiescent(p, deadline) == WPOOL_OK) return WPOOL_OK;
+    /* seq_cst: workers that pop after this see it and discard, not run. */
+    atomic_store_explicit(&p->discarding, 1, memory_order_seq_cst);
+    discard_queued(p);
+    return WPOOL_ETIMEDOUT;
+}
+
+void wpool_destroy(wpool *p) {
+    if (!p) return;
+    if (wpool_in_pool(p)) {
+        fprintf(stderr, "wpool: wpool_destroy called from one of the pool's own jobs; ignored\n");
+        return;
+    }
+    wpool_shutdown(p, WPOOL_FOREVER);
+    teardown(p, p->nworkers);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Misc                                                                      */
+/* ------------------------------------------------------------------------ */
+
+const char *wpool_strerror(int status) {
+    switch (status) {
+    case WPOOL_OK:
+        return "success";
+    case WPOOL_EINVAL:
+        return "invalid argument";
+    case WPOOL_ENOMEM:
+        return "out of memory";
+    case WPOOL_EFULL:
+        return "queue full";
+    case WPOOL_ETIMEDOUT:
+        return "timed out";
+    case WPOOL_ECLOSED:
+        return "pool is shut down";
+    case WPOOL_EDEADLK:
+        return "would deadlock: called from one of the pool's own jobs";
+    case WPOOL_EAGAIN:
+        return "could not start a thread";
+    default:
+        return "unknown wpool status";
+    }
+}
+
+const char *wpool_version(void) {
+    return WPOOL_VERSION_STRING;
+}

@@ -1,0 +1,136 @@
+/*
+ * pool_internal.h: the pool and worker structures shared by pool.c (intake,
+ * shutdown), worker.c (threads, parking, temporary workers) and stats.c.
+ */
+#ifndef WP_POOL_INTERNAL_H
+#define WP_POOL_INTERNAL_H
+
+#include "wpool.h"
+
+#include "ring.h"
+#include "spinlock.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Queue-wait histogram: log-linear buckets, 8 per power of two (each bucket
+ * 1/8 of its octave wide, so a reported percentile is within ~6%). Values
+ * below 8 ns have a bucket each; the last bucket collects everything past
+ * 2^48 ns (three days). */
+#define WP_HIST_SUB_BITS 3
+#define WP_HIST_MAX_EXP  47
+#define WP_HIST_BUCKETS  ((WP_HIST_MAX_EXP - 1) * 8)
+
+#define WP_MASK_WORDS (WPOOL_MAX_WORKERS / 64)
+
+/* One Normal or Low job in this many has its queue wait measured (a power of
+ * two); every High job does. */
+#define WP_WAIT_SAMPLE 1
+
+/* park_state values: the futex word each thread sleeps on. */
+enum { WP_AWAKE = 0, WP_SLEEPING = 1, WP_NOTIFIED = 2 };
+
+/* Temporary worker slot states (guarded by wpool.temp_lock). */
+enum { WP_SLOT_FREE = 0, WP_SLOT_RUNNING = 1, WP_SLOT_EXITED = 2 };
+
+/* Counters written by exactly one thread (the worker owning them) and read by
+ * wpool_get_stats(): relaxed load-add-store, no read-modify-write needed. */
+typedef struct wp_worker_stats {
+    _Atomic uint64_t completed[3];
+    _Atomic uint64_t wait_count[3];
+    _Atomic uint64_t wait_sum_ns[3];
+    _Atomic uint64_t wait_max_ns[3];
+    _Atomic uint64_t hist[3][WP_HIST_BUCKETS];
+} wp_worker_stats;
+
+typedef struct wp_worker {
+    wp_worker_stats stats;
+    /* Priority of the job running now, or -1. */
+    _Atomic int running_prio;
+    /* Written by wakers: its own line. */
+    _Alignas(WP_CACHE_LINE) _Atomic uint32_t park_state;
+    struct wpool *pool;
+    unsigned index;
+    bool temporary;
+    int slot_state; /* temporary workers only; guarded by temp_lock */
+    pthread_t thread;
+} wp_worker;
+
+struct wpool {
+    wp_ring rings[WPOOL_PRIORITIES];
+
+    /* Bit i set: regular (temp) worker i is parked or about to park, and no
+     * waker has claimed it yet (docs/PARKING.md). Read on every submit. */
+    _Alignas(WP_CACHE_LINE) _Atomic uint64_t sleep_mask[WP_MASK_WORDS];
+    _Alignas(WP_CACHE_LINE) _Atomic uint64_t temp_sleep_mask[WP_MASK_WORDS];
+
+    /* Threads not idle (running, looking for work, or just started). Changes
+     * only when a thread goes idle or wakes, never per job. */
+    _Alignas(WP_CACHE_LINE) _Atomic uint32_t busy;
+    _Atomic uint32_t temp_alive;
+    _Atomic uint32_t idle_waiters; /* threads in wait_quiescent() */
+    _Atomic uint32_t idle_epoch;   /* futex word of idle waiters */
+
+    _Alignas(WP_CACHE_LINE) _Atomic int closed; /* shutdown began */
+    _Atomic int discarding;                     /* a shutdown timed out: discard, don't run */
+    _Atomic int stop;                           /* wpool_destroy: threads exit */
+    wp_spinlock temp_lock;
+
+    /* Slow-path counters. */
+    _Alignas(WP_CACHE_LINE) _Atomic uint64_t discarded[3];
+    _Atomic uint64_t rejected[3];
+    _Atomic uint64_t temp_spawned, temp_retired, temp_spawn_failures;
+    _Atomic uint64_t parks, wakeups, starvation_promotions;
+
+    /* Immutable after wpool_create(). */
+    _Alignas(WP_CACHE_LINE) unsigned nworkers;
+    unsigned max_temp;
+    unsigned mask_words, temp_mask_words;
+    uint64_t temp_idle_ns;
+    uint64_t starve_ticks; /* 0: strict priority */
+    int pin_workers;
+    cpu_set_t cpus; /* the CPUs pool threads may use */
+    wpool_thread_hook on_start, on_stop;
+    void *hook_ctx;
+    char name[11];
+    wp_worker *workers; /* nworkers */
+    wp_worker *temps;   /* max_temp slots */
+};
+
+/* worker.c */
+int wp_thread_start(wpool *p, wp_worker *w);
+void wp_notify(wpool *p, int prio, size_t jobs);
+void wp_wake_for_stop(wp_worker *w);
+bool wp_help_one(wpool *p); /* runs one queued job on the caller, a worker of p */
+void wp_mark_idle(wpool *p);
+wp_worker *wp_current_worker(void);
+
+/* Owner-only increment of a counter that others read. */
+static inline void wp_counter_add(_Atomic uint64_t *c, uint64_t n) {
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+/* The histogram bucket of a wait: exact below 8 ns, then 8 per octave. */
+static inline unsigned wp_hist_bucket(uint64_t ns) {
+    if (ns < 8) return (unsigned)ns;
+    unsigned e = 63u - (unsigned)__builtin_clzll(ns); /* ns in [2^e, 2^(e+1)) */
+    if (e > WP_HIST_MAX_EXP) return WP_HIST_BUCKETS - 1;
+    unsigned sub = (unsigned)(ns >> (e - WP_HIST_SUB_BITS)) & 7u;
+    return (e - 2u) * 8u + sub;
+}
+
+/* Records one queue wait in the worker's own histogram (owner-only writes). */
+static inline void wp_record_wait(wp_worker *w, int prio, uint64_t wait_ns) {
+    wp_worker_stats *s = &w->stats;
+    wp_counter_add(&s->hist[prio][wp_hist_bucket(wait_ns)], 1);
+    wp_counter_add(&s->wait_count[prio], 1);
+    wp_counter_add(&s->wait_sum_ns[prio], wait_ns);
+    if (wait_ns > atomic_load_explicit(&s->wait_max_ns[prio], memory_order_relaxed))
+        atomic_store_explicit(&s->wait_max_ns[prio], wait_ns, memory_order_relaxed);
+}
+
+#endif /* WP_POOL_INTERNAL_H */

@@ -1,0 +1,37 @@
+/* ring.c: allocation and closing of the job rings (the hot paths are inline in ring.h). */
+#include "ring.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int wp_ring_init(wp_ring *r, uint32_t capacity) {
+    memset(r, 0, sizeof *r);
+    void *mem = NULL;
+    if (posix_memalign(&mem, WP_CACHE_LINE, (size_t)capacity * sizeof(wp_slot)) != 0)
+        return WPOOL_ENOMEM;
+    r->slots = mem;
+    r->capacity = capacity;
+    r->mask = capacity - 1u;
+    for (uint32_t i = 0; i < capacity; i++) {
+        atomic_init(&r->slots[i].seq, i);
+        atomic_init(&r->slots[i].stamp, 0);
+        r->slots[i].task = (wpool_task){NULL, NULL, NULL};
+    }
+    atomic_init(&r->tail, 0);
+    atomic_init(&r->head, 0);
+    atomic_init(&r->room_wanted, 0);
+    atomic_init(&r->room_epoch, 0);
+    return WPOOL_OK;
+}
+
+void wp_ring_destroy(wp_ring *r) {
+    free(r->slots);
+    r->slots = NULL;
+}
+
+uint64_t wp_ring_close(wp_ring *r) {
+    /* seq_cst: a producer whose claim is ordered after this sees the bit and
+     * fails; one ordered before has its job counted in the returned tail. */
+    return atomic_fetch_or_explicit(&r->tail, WP_RING_CLOSED, memory_order_seq_cst) &
+           ~WP_RING_CLOSED;
+}

@@ -1,0 +1,430 @@
+/*
+ * worker.c: pool threads. What a worker takes next, how it spins then parks,
+ * how submitters wake it, and the temporary workers that serve High work when
+ * every regular worker is busy. The parking protocol and the argument that no
+ * wake-up is lost are in docs/PARKING.md; the rules cited below are there.
+ */
+#include "pool_internal.h"
+
+#include "clock.h"
+#include "park.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* How long a worker that found nothing keeps polling before it parks: long
+ * enough to cover the gap between back-to-back submits and to ride out short
+ * lulls without paying a 4-30 us wake-up, short enough that an idle pool goes
+ * quiet at once. The first part pauses, the rest yields the CPU, so a spinning
+ * worker never keeps a runnable producer off an oversubscribed core. */
+#define WP_SPIN_NS       20000u
+#define WP_SPIN_PAUSE_NS 2000u
+
+/* Nested help (a job's blocking submit running queued jobs) stops this deep. */
+#define WP_HELP_MAX_DEPTH 8
+
+enum { WP_WORK, WP_EXIT, WP_RETIRE };
+
+static _Thread_local wp_worker *wp_self;
+static _Thread_local unsigned wp_help_depth;
+
+wp_worker *wp_current_worker(void) {
+    return wp_self;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Taking jobs                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Called after every successful pop: if a producer is parked waiting for room
+ * in r and half the ring is free, wake it (rule 3). Waiting for half amortizes
+ * the wake-up over many jobs instead of paying a system call per pop while the
+ * ring is nearly full. One load of a read-mostly line per job otherwise. */
+static inline void wake_room_waiters(wp_ring *r) {
+    /* seq_cst: ordered after our head CAS, against the producer's store of
+     * room_wanted and its re-check of head (rule 3). */
+    if (atomic_load_explicit(&r->room_wanted, memory_order_seq_cst) &&
+        wp_ring_free_slots(r) >= wp_ring_room_threshold(r) &&
+        atomic_exchange_explicit(&r->room_wanted, 0, memory_order_seq_cst)) {
+        atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
+        wp_park_wake(&r->room_epoch, INT32_MAX);
+    }
+}
+
+static inline bool pop_level(wpool *p, int prio, wpool_task *t, uint64_t *stamp) {
+    wp_ring *r = &p->rings[prio];
+    if (!wp_ring_pop(r, t, stamp)) return false;
+    wake_room_waiters(r);
+    return true;
+}
+
+/* With a starvation bound: the Normal or Low level whose head job has waited
+ * longer than the bound and is older than every higher level's head, or -1.
+ * Sets *ahead when that job would jump over queued higher-priority work. */
+static int starving_level(wpool *p, bool *ahead) {
+    uint64_t now = wp_ticks(), best_stamp = 0, st;
+    int best = -1;
+    for (int lvl = WPOOL_NORMAL; lvl <= WPOOL_LOW; lvl++) {
+        if (wp_ring_peek_stamp(&p->rings[lvl], &st) && st && now > st &&
+            now - st > p->starve_ticks && (best < 0 || st < best_stamp)) {
+            best = lvl;
+            best_stamp = st;
+        }
+    }
+    if (best < 0) return -1;
+    *ahead = false;
+    for (int lvl = WPOOL_HIGH; lvl < best; lvl++) {
+        if (wp_ring_peek_stamp(&p->rings[lvl], &st)) {
+            if (st <= best_stamp) return -1; /* older higher work goes first anyway */
+            *ahead = true;
+        }
+    }
+    return best;
+}
+
+/* The next job for w: High, else Normal, else Low (temporary workers: High
+ * only), except that a job past the starvation bound goes first. */
+static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t *stamp) {
+    if (w->temporary) {
+        *prio = WPOOL_HIGH;
+        return pop_level(p, WPOOL_HIGH, t, stamp);
+    }
+    if (p->starve_ticks) {
+        bool ahead = false;
+        int lvl = starving_level(p, &ahead);
+        if (lvl > 0 && pop_level(p, lvl, t, stamp)) {
+            if (ahead)
+                atomic_fetch_add_explicit(&p->starvation_promotions, 1, memory_order_relaxed);
+            *prio = lvl;
+            return true;
+        }
+    }
+    for (int lvl = WPOOL_HIGH; lvl <= WPOOL_LOW; lvl++) {
+        if (pop_level(p, lvl, t, stamp)) {
+            *prio = lvl;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void run_job(wpool *p, wp_worker *w, const wpool_task *t, int prio, uint64_t stamp) {
+    if (atomic_load_explicit(&p->discarding, memory_order_relaxed)) {
+        /* A shutdown timed out: jobs not yet started are discarded, not run. */
+        if (t->discard) t->discard(t->arg);
+        atomic_fetch_add_explicit(&p->discarded[prio], 1, memory_order_relaxed);
+        return;
+    }
+    if (stamp) {
+        uint64_t start = wp_ticks();
+        wp_record_wait(w, prio, start > stamp ? wp_ticks_to_ns(start - stamp) : 0);
+    }
+    int outer = atomic_load_explicit(&w->running_prio, memory_order_relaxed);
+    atomic_store_explicit(&w->running_prio, prio, memory_order_relaxed);
+    t->run(t->arg);
+    atomic_store_explicit(&w->running_prio, outer, memory_order_relaxed);
+    wp_counter_add(&w->stats.completed[prio], 1);
+}
+
+/* Whether a job w may take is queued or being queued. Relaxed: a hint for
+ * the spin loop; the parking decision uses has_work_sc(). */
+static inline bool has_work_hint(wpool *p, const wp_worker *w) {
+    int last = w->temporary ? WPOOL_HIGH : WPOOL_LOW;
+    for (int lvl = WPOOL_HIGH; lvl <= last; lvl++) {
+        wp_ring *r = &p->rings[lvl];
+        if ((atomic_load_explicit(&r->tail, memory_order_relaxed) & ~WP_RING_CLOSED) !=
+            atomic_load_explicit(&r->head, memory_order_relaxed))
+            return true;
+    }
+    return false;
+}
+
+/* The re-check of rule 1: seq_cst loads of tail and head. */
+static bool has_work_sc(wpool *p, const wp_worker *w) {
+    int last = w->temporary ? WPOOL_HIGH : WPOOL_LOW;
+    for (int lvl = WPOOL_HIGH; lvl <= last; lvl++)
+        if (wp_ring_nonempty(&p->rings[lvl])) return true;
+    return false;
+}
+
+bool wp_help_one(wpool *p) {
+    wp_worker *w = wp_self;
+    if (!w || w->pool != p || wp_help_depth >= WP_HELP_MAX_DEPTH) return false;
+    wpool_task t;
+    int prio;
+    uint64_t stamp;
+    if (!take_job(p, w, &t, &prio, &stamp)) return false;
+    wp_help_depth++;
+    run_job(p, w, &t, prio, stamp);
+    wp_help_depth--;
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Idle, parking and waking                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void mark_busy(wpool *p) {
+    /* seq_cst: a waiter for quiescence must see us busy before we pop (rule 4). */
+    atomic_fetch_add_explicit(&p->busy, 1, memory_order_seq_cst);
+}
+
+void wp_mark_idle(wpool *p) {
+    /* seq_cst: ordered before our look at idle_waiters (rule 4). */
+    atomic_fetch_sub_explicit(&p->busy, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&p->idle_waiters, memory_order_seq_cst)) {
+        atomic_fetch_add_explicit(&p->idle_epoch, 1, memory_order_seq_cst);
+        wp_park_wake(&p->idle_epoch, INT32_MAX);
+    }
+}
+
+/* Polls for work for up to WP_SPIN_NS. Returns true as soon as some appears. */
+static bool spin_for_work(wpool *p, const wp_worker *w) {
+    uint64_t start = wp_now_ns(), now = start;
+    for (;;) {
+        for (unsigned i = 0; i < 64; i++) {
+            if (has_work_hint(p, w)) return true;
+            if (now - start < WP_SPIN_PAUSE_NS)
+                wp_cpu_relax();
+            else
+                sched_yield();
+        }
+        now = wp_now_ns();
+        if (now - start >= WP_SPIN_NS) return has_work_hint(p, w);
+    }
+}
+
+/* Parks w until a submitter claims it, work shows up, the TTL of a temporary
+ * worker passes (WP_RETIRE) or the pool is destroyed (WP_EXIT). Called idle;
+ * returns WP_WORK marked busy again. */
+static int idle_wait(wpool *p, wp_worker *w) {
+    _Atomic uint64_t *mask = (w->temporary ? p->temp_sleep_mask : p->sleep_mask) + w->index / 64;
+    uint64_t bit = (uint64_t)1 << (w->index % 64);
+    uint64_t deadline = w->temporary ? wp_deadline(p->temp_idle_ns) : UINT64_MAX;
+    for (;;) {
+        /* seq_cst (rule 2): a stopper either sees SLEEPING and wakes us, or
+         * stored stop before this and we see it below. */
+        atomic_store_explicit(&w->park_state, WP_SLEEPING, memory_order_seq_cst);
+        /* seq_cst (rule 1): announce before the re-check of the rings. */
+        atomic_fetch_or_explicit(mask, bit, memory_order_seq_cst);
+        bool timed_out = false;
+        if (!has_work_sc(p, w) && !atomic_load_explicit(&p->stop, memory_order_seq_cst)) {
+            atomic_fetch_add_explicit(&p->parks, 1, memory_order_relaxed);
+            timed_out = wp_park_wait(&w->park_state, WP_SLEEPING, deadline) == WP_PARK_TIMEDOUT;
+        }
+        /* If our bit was already clear, a submitter claimed us for its job:
+         * we must look for work even if our own re-check saw none. */
+        uint64_t old = atomic_fetch_and_explicit(mask, ~bit, memory_order_seq_cst);
+        bool claimed = !(old & bit);
+        atomic_store_explicit(&w->park_state, WP_AWAKE, memory_order_relaxed);
+        if (atomic_load_explicit(&p->stop, memory_order_seq_cst)) return WP_EXIT;
+        if (claimed || has_work_sc(p, w)) {
+            mark_busy(p);
+            return WP_WORK;
+        }
+        if (w->temporary && (timed_out || wp_now_ns() >= deadline)) return WP_RETIRE;
+    }
+}
+
+static void wake_worker(wpool *p, wp_worker *w) {
+    /* seq_cst (rule 2): if the worker has not stored SLEEPING yet, its later
+     * store is ordered after this and its re-check finds the work. */
+    if (atomic_exchange_explicit(&w->park_state, WP_NOTIFIED, memory_order_seq_cst) ==
+        WP_SLEEPING) {
+        wp_park_wake(&w->park_state, 1);
+        atomic_fetch_add_explicit(&p->wakeups, 1, memory_order_relaxed);
+    }
+}
+
+void wp_wake_for_stop(wp_worker *w) {
+    atomic_store_explicit(&w->park_state, WP_NOTIFIED, memory_order_seq_cst);
+    wp_park_wake(&w->park_state, 1);
+}
+
+/* Claims one parked worker in mask (clears its bit) and wakes it. */
+static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker *workers) {
+    for (unsigned i = 0; i < words; i++) {
+        /* seq_cst (rule 1): ordered after the submitter's claim in the ring. */
+        uint64_t m = atomic_load_explicit(&mask[i], memory_order_seq_cst);
+        while (m) {
+            uint64_t bit = m & (~m + 1);
+            uint64_t old = atomic_fetch_and_explicit(&mask[i], ~bit, memory_order_seq_cst);
+            if (old & bit) {
+                wake_worker(p, &workers[i * 64 + (unsigned)__builtin_ctzll(bit)]);
+                return true;
+            }
+            m = old & ~bit;
+        }
+    }
+    return false;
+}
+
+static void spawn_temp(wpool *p);
+
+void wp_notify(wpool *p, int prio, size_t jobs) {
+    size_t woken = 0;
+    while (woken < jobs && wake_one(p, p->sleep_mask, p->mask_words, p->workers))
+        woken++;
+    if (woken || prio != WPOOL_HIGH || p->max_temp == 0) return;
+    if (wake_one(p, p->temp_sleep_mask, p->temp_mask_words, p->temps)) return;
+    /* Every thread busy? Then the High job would wait behind whatever they
+     * run: start a temporary worker. An idle thread that is still spinning
+     * is not in a mask but will find the job itself. */
+    uint32_t busy = atomic_load_explicit(&p->busy, memory_order_seq_cst);
+    uint32_t alive = atomic_load_explicit(&p->temp_alive, memory_order_seq_cst);
+    if (busy >= p->nworkers + alive) spawn_temp(p);
+}
+
+/* A woken worker that finds more queued work than it can take wakes the next
+ * sleeper, so a burst submitted to a sleeping pool fans out. */
+static void pass_baton(wpool *p, const wp_worker *w) {
+    if (!w->temporary && has_work_hint(p, w)) wake_one(p, p->sleep_mask, p->mask_words, p->workers);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Pool threads get the process's CPUs (or one of them, pinned), whatever the
+ * affinity of the thread that started them. */
+static void thread_setup(wpool *p, wp_worker *w) {
+    cpu_set_t set = p->cpus;
+    if (p->pin_workers && !w->temporary) {
+        int count = CPU_COUNT(&p->cpus), want = (int)(w->index % (unsigned)(count ? count : 1));
+        for (int cpu = 0, seen = 0; cpu < CPU_SETSIZE; cpu++) {
+            if (!CPU_ISSET(cpu, &p->cpus)) continue;
+            if (seen++ == want) {
+                CPU_ZERO(&set);
+                CPU_SET(cpu, &set);
+                break;
+            }
+        }
+    }
+    (void)sched_setaffinity(0, sizeof set, &set); /* best effort: cpusets may forbid */
+    char name[16];
+    snprintf(name, sizeof name, w->temporary ? "%s-t%u" : "%s-%u", p->name, w->index);
+    (void)pthread_setname_np(pthread_self(), name);
+}
+
+/* A temporary worker whose TTL passed leaves the count of live threads first,
+ * then looks at the High ring once more: a submitter that pushed before that
+ * look is seen here (we stay), one that pushed after it sees the smaller count
+ * and starts a new temporary worker. Either way the job is not left behind. */
+static bool retire_or_stay(wpool *p, const wp_worker *w) {
+    /* seq_cst: against the submitter's push then load of temp_alive (wp_notify). */
+    atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
+    if (has_work_sc(p, w) && !atomic_load_explicit(&p->stop, memory_order_seq_cst)) {
+        atomic_fetch_add_explicit(&p->temp_alive, 1, memory_order_seq_cst);
+        mark_busy(p);
+        return false;
+    }
+    return true;
+}
+
+static void *worker_main(void *arg) {
+    wp_worker *w = arg;
+    wpool *p = w->pool;
+    wp_self = w;
+    thread_setup(p, w);
+    if (p->on_start) p->on_start(p->hook_ctx, w->index, w->temporary);
+    bool woke = false, counted_out = false;
+    for (;;) {
+        wpool_task t;
+        int prio;
+        uint64_t stamp;
+        if (take_job(p, w, &t, &prio, &stamp)) {
+            if (woke) {
+                woke = false;
+                pass_baton(p, w);
+            }
+            run_job(p, w, &t, prio, stamp);
+            continue;
+        }
+        if (spin_for_work(p, w)) continue;
+        wp_mark_idle(p);
+        int why = idle_wait(p, w);
+        if (why == WP_WORK) {
+            woke = true;
+            continue;
+        }
+        if (why == WP_RETIRE && !retire_or_stay(p, w)) {
+            woke = true;
+            continue;
+        }
+        counted_out = why == WP_RETIRE;
+        break;
+    }
+    if (p->on_stop) p->on_stop(p->hook_ctx, w->index, w->temporary);
+    if (w->temporary) {
+        wp_spin_lock(&p->temp_lock);
+        if (!counted_out) atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
+        atomic_fetch_add_explicit(&p->temp_retired, 1, memory_order_relaxed);
+        w->slot_state = WP_SLOT_EXITED; /* joined by the next spawn into this slot or destroy */
+        wp_spin_unlock(&p->temp_lock);
+    }
+    return NULL;
+}
+
+int wp_thread_start(wpool *p, wp_worker *w) {
+    (void)p;
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0) return WPOOL_ENOMEM;
+    /* Not the submitter's scheduling policy: plain SCHED_OTHER. */
+    struct sched_param param;
+    memset(&param, 0, sizeof param);
+    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+    pthread_attr_setschedparam(&attr, &param);
+    /* Not the submitter's signal mask: pool threads block every asynchronous
+     * signal (the application's threads handle them), and inherit that mask
+     * from this temporary one. Faults stay deliverable. */
+    sigset_t all, saved;
+    sigfillset(&all);
+    static const int synchronous[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT};
+    for (size_t i = 0; i < sizeof synchronous / sizeof synchronous[0]; i++)
+        sigdelset(&all, synchronous[i]);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+    int rc = pthread_create(&w->thread, &attr, worker_main, w);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc == 0) return WPOOL_OK;
+    return rc == ENOMEM ? WPOOL_ENOMEM : WPOOL_EAGAIN;
+}
+
+/* Starts a temporary worker in a free (or exited) slot, if the limit allows.
+ * The new thread counts as busy and alive from here, so concurrent submitters
+ * do not start more than the High work needs. A refused start is counted and
+ * leaves the job queued for the regular workers. */
+static void spawn_temp(wpool *p) {
+    wp_worker *slot = NULL;
+    bool join = false;
+    wp_spin_lock(&p->temp_lock);
+    if (!atomic_load_explicit(&p->stop, memory_order_relaxed) &&
+        atomic_load_explicit(&p->temp_alive, memory_order_relaxed) < p->max_temp) {
+        for (unsigned i = 0; i < p->max_temp; i++) {
+            if (p->temps[i].slot_state != WP_SLOT_RUNNING) {
+                slot = &p->temps[i];
+                join = slot->slot_state == WP_SLOT_EXITED;
+                slot->slot_state = WP_SLOT_RUNNING;
+                atomic_fetch_add_explicit(&p->temp_alive, 1, memory_order_seq_cst);
+                atomic_fetch_add_explicit(&p->busy, 1, memory_order_seq_cst);
+                atomic_fetch_add_explicit(&p->temp_spawned, 1, memory_order_relaxed);
+                break;
+            }
+        }
+    }
+    wp_spin_unlock(&p->temp_lock);
+    if (!slot) return;
+    if (join) pthread_join(slot->thread, NULL); /* it has exited or is returning */
+    if (wp_thread_start(p, slot) == WPOOL_OK) return;
+    wp_spin_lock(&p->temp_lock);
+    slot->slot_state = WP_SLOT_FREE;
+    atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
+    atomic_fetch_sub_explicit(&p->temp_spawned, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->temp_spawn_failures, 1, memory_order_relaxed);
+    wp_spin_unlock(&p->temp_lock);
+    wp_mark_idle(p);
+}

@@ -1,0 +1,155 @@
+/*
+ * demo.c: wpool in one minute.
+ *
+ *   1. Two workers are busy with a backlog of slow Low jobs; High jobs submitted
+ *      meanwhile start within microseconds on a temporary worker instead of
+ *      waiting for the backlog.
+ *   2. A Normal job goes ahead of the queued Low jobs.
+ *   3. The temporary worker retires after its idle TTL.
+ *   4. A graceful shutdown with a deadline: what does not start in time is
+ *      discarded through its discard callback, then the pool's report.
+ */
+#define _GNU_SOURCE
+#include <wpool.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static struct timespec demo_start;
+
+static double elapsed_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - demo_start.tv_sec) * 1e3 +
+           (double)(now.tv_nsec - demo_start.tv_nsec) / 1e6;
+}
+
+static uint64_t now_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+static void sleep_ms(unsigned ms) {
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
+#define say(...)                                                                                   \
+    do {                                                                                           \
+        pthread_mutex_lock(&print_lock);                                                           \
+        printf("[%7.1f ms] ", elapsed_ms());                                                       \
+        printf(__VA_ARGS__);                                                                       \
+        printf("\n");                                                                              \
+        pthread_mutex_unlock(&print_lock);                                                         \
+    } while (0)
+
+typedef struct job {
+    const char *kind;
+    int id;
+    unsigned work_ms;
+    uint64_t submitted_ns;
+} job;
+
+static job jobs[64];
+static int njobs;
+static atomic_int low_done;
+
+static job *new_job(const char *kind, int id, unsigned work_ms) {
+    job *j = &jobs[njobs++];
+    *j = (job){kind, id, work_ms, now_ns()};
+    return j;
+}
+
+static void run(void *arg) {
+    job *j = arg;
+    char thread[16] = "?";
+    pthread_getname_np(pthread_self(), thread, sizeof thread);
+    double waited_us = (double)(now_ns() - j->submitted_ns) / 1e3;
+    say("%-6s %2d starts on %-8s after %9.1f us in the queue", j->kind, j->id, thread, waited_us);
+    sleep_ms(j->work_ms); /* stands for real work that occupies the worker */
+    if (j->kind[0] == 'l') atomic_fetch_add(&low_done, 1);
+}
+
+static void discard(void *arg) {
+    job *j = arg;
+    say("%-6s %2d discarded: the shutdown deadline passed before it started", j->kind, j->id);
+}
+
+static void submit(wpool *pool, wpool_priority prio, job *j) {
+    wpool_task task = {run, discard, j};
+    int rc = wpool_submit_task(pool, prio, &task, WPOOL_FOREVER);
+    if (rc != WPOOL_OK) say("submit failed: %s", wpool_strerror(rc));
+}
+
+static void print_report(wpool *pool) {
+    static const char *names[3] = {"high", "normal", "low"};
+    wpool_stats s;
+    wpool_get_stats(pool, &s);
+    printf("\n  priority  submitted  completed  discarded  queued  wait p50     wait p99\n");
+    for (int i = 0; i < 3; i++)
+        printf("  %-8s  %9llu  %9llu  %9llu  %6llu  %9.1f us  %9.1f us\n", names[i],
+               (unsigned long long)s.submitted[i], (unsigned long long)s.completed[i],
+               (unsigned long long)s.discarded[i], (unsigned long long)s.queued[i],
+               (double)s.wait_p50_ns[i] / 1e3, (double)s.wait_p99_ns[i] / 1e3);
+    printf("  workers %u, temporary workers: %llu started, %llu retired, %u alive\n\n", s.workers,
+           (unsigned long long)s.temp_spawned, (unsigned long long)s.temp_retired, s.temp_workers);
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    clock_gettime(CLOCK_MONOTONIC, &demo_start);
+
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.workers = 2;
+    cfg.max_temp_workers = 2;
+    cfg.temp_idle_ms = 300;
+    cfg.thread_name = "demo";
+    wpool *pool;
+    int rc = wpool_create(&cfg, &pool);
+    if (rc != WPOOL_OK) {
+        fprintf(stderr, "wpool_create: %s\n", wpool_strerror(rc));
+        return 1;
+    }
+
+    say("1. a backlog of 10 Low jobs (60 ms each) for 2 workers, then 3 High jobs");
+    for (int i = 0; i < 10; i++)
+        submit(pool, WPOOL_LOW, new_job("low", i, 60));
+    sleep_ms(20);
+    for (int i = 0; i < 3; i++) {
+        submit(pool, WPOOL_HIGH, new_job("HIGH", i, 5));
+        sleep_ms(10);
+    }
+    wpool_stats s;
+    wpool_get_stats(pool, &s);
+    say("   temporary workers alive: %u (started so far: %llu); Low jobs done: %d of 10",
+        s.temp_workers, (unsigned long long)s.temp_spawned, atomic_load(&low_done));
+
+    say("2. a Normal job goes ahead of the %llu Low jobs still queued",
+        (unsigned long long)s.queued[WPOOL_LOW]);
+    submit(pool, WPOOL_NORMAL, new_job("normal", 0, 5));
+
+    say("3. idle High capacity retires after temp_idle_ms (300 ms)");
+    while (wpool_get_stats(pool, &s) == WPOOL_OK && s.temp_workers > 0)
+        sleep_ms(10);
+    say("   temporary workers alive: %u (started %llu, retired %llu)", s.temp_workers,
+        (unsigned long long)s.temp_spawned, (unsigned long long)s.temp_retired);
+
+    say("4. 8 more Low jobs (100 ms each), then shutdown with a 150 ms deadline");
+    for (int i = 10; i < 18; i++)
+        submit(pool, WPOOL_LOW, new_job("low", i, 100));
+    rc = wpool_shutdown(pool, 150u * 1000000u);
+    say("   wpool_shutdown: %s", wpool_strerror(rc));
+    rc = wpool_submit(pool, WPOOL_HIGH, run, new_job("late", 0, 0));
+    say("   a submit after shutdown: %s", wpool_strerror(rc));
+    rc = wpool_shutdown(pool, WPOOL_FOREVER);
+    say("   wpool_shutdown again, waiting for the running jobs: %s", wpool_strerror(rc));
+    print_report(pool);
+    wpool_destroy(pool);
+    return 0;
+}

@@ -1,0 +1,390 @@
+/*
+ * test_temp_workers: temporary workers for High work.
+ *
+ * - every regular worker blocked by a Low job: a High job starts a temporary
+ *   worker (named "<prefix>-t<i>") and completes while the Low jobs are still
+ *   blocked; stats count it (temp_spawned, temp_workers while it runs);
+ * - a temporary worker runs High jobs only: a Normal job queued while every
+ *   regular worker is blocked stays queued (while a temp worker is alive and
+ *   serving High work) until a regular worker is free;
+ * - temporary workers retire after temp_idle_ms: temp_retired ==
+ *   temp_spawned and temp_workers == 0, without any shutdown;
+ * - max_temp_workers = 0: never spawns, High work waits;
+ * - max_temp_workers = 1: never more than one alive, the second High job
+ *   waits for it;
+ * - an idle (parked) regular worker takes High work: no temporary worker;
+ * - pool threads (regular and temporary) do not inherit the submitter's
+ *   signal mask, CPU affinity or scheduling policy: from a thread pinned to
+ *   one CPU, running SCHED_BATCH, with every signal unblocked, jobs see
+ *   SCHED_OTHER, the process's CPU set, SIGINT/SIGTERM/SIGUSR1 blocked; both
+ *   with the pool created by main and created by that restricted thread.
+ */
+#include "test_util.h"
+
+#include <sched.h>
+#include <signal.h>
+
+/* What a job saw about the thread it ran on. */
+typedef struct probe {
+    atomic_int done;
+    int in_pool;
+    int policy;
+    cpu_set_t mask;
+    int sig_blocked[3]; /* SIGINT, SIGTERM, SIGUSR1 */
+    char name[16];
+    int low_gate_left; /* Low gate jobs that had returned when this ran */
+    unsigned temp_workers_seen;
+    wpool *p;
+    test_gate *low_gate;
+} probe;
+
+static void probe_job(void *arg) {
+    probe *pr = arg;
+    struct sched_param sp;
+    pr->in_pool = pr->p ? wpool_in_pool(pr->p) : -1;
+    CHECK_EQ(pthread_getschedparam(pthread_self(), &pr->policy, &sp), 0);
+    CPU_ZERO(&pr->mask);
+    CHECK_EQ(sched_getaffinity(0, sizeof pr->mask, &pr->mask), 0);
+    sigset_t set;
+    CHECK_EQ(pthread_sigmask(SIG_BLOCK, NULL, &set), 0);
+    pr->sig_blocked[0] = sigismember(&set, SIGINT);
+    pr->sig_blocked[1] = sigismember(&set, SIGTERM);
+    pr->sig_blocked[2] = sigismember(&set, SIGUSR1);
+    memset(pr->name, 0, sizeof pr->name);
+    CHECK_EQ(pthread_getname_np(pthread_self(), pr->name, sizeof pr->name), 0);
+    pr->low_gate_left = pr->low_gate ? atomic_load(&pr->low_gate->left) : -1;
+    if (pr->p) pr->temp_workers_seen = get_stats(pr->p).temp_workers;
+    atomic_store(&pr->done, 1);
+}
+
+static void probe_init(probe *pr, wpool *p, test_gate *low_gate) {
+    memset(pr, 0, sizeof *pr);
+    atomic_init(&pr->done, 0);
+    pr->p = p;
+    pr->low_gate = low_gate;
+}
+
+static int starts_with(const char *s, const char *prefix) {
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static atomic_int normal_ran;
+static void normal_job(void *arg) {
+    (void)arg;
+    atomic_fetch_add(&normal_ran, 1);
+}
+
+static int temps_retired(void *arg) {
+    wpool_stats s = get_stats(arg);
+    return s.temp_workers == 0 && s.temp_retired == s.temp_spawned;
+}
+
+static void temp_serves_high_and_retires(void) {
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.workers = 2;
+    cfg.max_temp_workers = 2;
+    cfg.temp_idle_ms = 200;
+    cfg.thread_name = "tw";
+    wpool *p = make_pool(&cfg);
+    test_gate low;
+    gate_init(&low);
+    atomic_store(&normal_ran, 0);
+
+    for (int i = 0; i < 2; i++) CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &low));
+    WAIT_GATE_ENTERED(&low, 2);
+    wpool_stats s = get_stats(p);
+    CHECK_EQ(s.temp_spawned, 0);
+    CHECK_EQ(s.busy_workers, 2);
+
+    /* H1 runs although every regular worker is blocked. */
+    probe h1;
+    probe_init(&h1, p, &low);
+    CHECK_OK(wpool_submit(p, WPOOL_HIGH, probe_job, &h1));
+    CHECK_EVENTUALLY(atomic_load(&h1.done), 10000);
+    CHECK_EQ(h1.low_gate_left, 0); /* the Low jobs were still blocked */
+    CHECK_EQ(atomic_load(&low.left), 0);
+    CHECK(h1.in_pool);
+    if (!starts_with(h1.name, "tw-t")) fprintf(stderr, "High job ran on \"%s\"\n", h1.name);
+    CHECK(starts_with(h1.name, "tw-t"));
+    CHECK(h1.temp_workers_seen >= 1);
+    s = get_stats(p);
+    CHECK(s.temp_spawned >= 1);
+    CHECK(s.temp_spawned <= 2);
+    CHECK_EQ(s.completed[WPOOL_HIGH], 1);
+
+    /* A Normal job waits for a regular worker, even while a temporary worker
+     * is alive and serving High work. */
+    CHECK_OK(wpool_submit(p, WPOOL_NORMAL, normal_job, NULL));
+    probe h2;
+    probe_init(&h2, p, &low);
+    CHECK_OK(wpool_submit(p, WPOOL_HIGH, probe_job, &h2));
+    CHECK_EVENTUALLY(atomic_load(&h2.done), 10000);
+    CHECK(starts_with(h2.name, "tw-t"));
+    CHECK(h2.temp_workers_seen >= 1);
+    sleep_ms(100);
+    CHECK_EQ(atomic_load(&normal_ran), 0);
+    s = get_stats(p);
+    CHECK_EQ(s.queued[WPOOL_NORMAL], 1);
+    CHECK_EQ(s.completed[WPOOL_NORMAL], 0);
+    CHECK_EQ(atomic_load(&low.left), 0);
+
+    gate_open(&low);
+    CHECK_EVENTUALLY(atomic_load(&normal_ran) == 1, 10000);
+    CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
+
+    /* Retirement by idle TTL, no shutdown involved. */
+    CHECK(wait_until(temps_retired, p, 10000));
+    s = get_stats(p);
+    CHECK(s.temp_spawned >= 1);
+    CHECK_EQ(s.temp_retired, s.temp_spawned);
+    CHECK_EQ(s.temp_workers, 0);
+    CHECK_EQ(s.temp_spawn_failures, 0);
+    CHECK_EQ(s.closed, 0);
+    CHECK_EVENTUALLY(get_stats(p).busy_workers == 0, 10000);
+
+    /* Retired temporary workers come back when needed. */
+    uint64_t spawned_before = s.temp_spawned;
+    test_gate low2;
+    gate_init(&low2);
+    for (int i = 0; i < 2; i++) CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &low2));
+    WAIT_GATE_ENTERED(&low2, 2);
+    probe h3;
+    probe_init(&h3, p, &low2);
+    CHECK_OK(wpool_submit(p, WPOOL_HIGH, probe_job, &h3));
+    CHECK_EVENTUALLY(atomic_load(&h3.done), 10000);
+    CHECK(starts_with(h3.name, "tw-t"));
+    CHECK(get_stats(p).temp_spawned > spawned_before);
+    gate_open(&low2);
+    CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
+    CHECK(wait_until(temps_retired, p, 10000));
+
+    s = get_stats(p);
+    CHECK_EQ(s.completed[WPOOL_HIGH], 3);
+    CHECK_EQ(s.completed[WPOOL_NORMAL], 1);
+    CHECK_EQ(s.completed[WPOOL_LOW], 4);
+    CHECK_STATS_BALANCED(s);
+    CHECK_OK(wpool_shutdown(p, WPOOL_FOREVER));
+    wpool_destroy(p);
+}
+
+static void no_temp_when_disabled(void) {
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.workers = 1;
+    cfg.max_temp_workers = 0;
+    wpool *p = make_pool(&cfg);
+    test_gate low;
+    gate_init(&low);
+    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &low));
+    WAIT_GATE_ENTERED(&low, 1);
+    probe h;
+    probe_init(&h, p, &low);
+    CHECK_OK(wpool_submit(p, WPOOL_HIGH, probe_job, &h));
+    sleep_ms(300);
+    CHECK_EQ(atomic_load(&h.done), 0);
+    wpool_stats s = get_stats(p);
+    CHECK_EQ(s.temp_spawned, 0);
+    CHECK_EQ(s.temp_workers, 0);
+    CHECK_EQ(s.queued[WPOOL_HIGH], 1);
+    CHECK_EQ(s.max_temp_workers, 0);
+    gate_open(&low);
+    CHECK_EVENTUALLY(atomic_load(&h.done), 10000);
+    CHECK_EQ(h.low_gate_left, 1); /* it ran after the Low job, on the regular worker */
+    CHECK(starts_with(h.name, "wpool-"));
+    CHECK(!starts_with(h.name, "wpool-t"));
+    CHECK_OK(wpool_shutdown(p, WPOOL_FOREVER));
+    s = get_stats(p);
+    CHECK_EQ(s.temp_spawned, 0);
+    CHECK_STATS_BALANCED(s);
+    wpool_destroy(p);
+}
+
+static void temp_cap_respected(void) {
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.workers = 1;
+    cfg.max_temp_workers = 1;
+    cfg.temp_idle_ms = 50;
+    wpool *p = make_pool(&cfg);
+    test_gate low, high;
+    gate_init(&low);
+    gate_init(&high);
+    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &low));
+    WAIT_GATE_ENTERED(&low, 1);
+    CHECK_OK(wpool_submit(p, WPOOL_HIGH, gate_job, &high));
+    WAIT_GATE_ENTERED(&high, 1); /* on the one temporary worker */
+    CHECK_OK(wpool_submit(p, WPOOL_HIGH, gate_job, &high));
+    sleep_ms(200);
+    CHECK_EQ(gate_entered(&high), 1);
+    wpool_stats s = get_stats(p);
+    CHECK_EQ(s.temp_workers, 1);
+    CHECK_EQ(s.temp_spawned, 1);
+    CHECK_EQ(s.max_temp_workers, 1);
+    CHECK_EQ(s.queued[WPOOL_HIGH], 1);
+    CHECK_EQ(s.busy_workers, 2);
+    CHECK_EQ(s.running[WPOOL_HIGH], 1);
+    CHECK_EQ(s.running[WPOOL_LOW], 1);
+    gate_open(&high);
+    CHECK_EVENTUALLY(atomic_load(&high.left) == 2, 10000);
+    CHECK_EQ(atomic_load(&low.left), 0); /* both High jobs passed the Low one */
+    gate_open(&low);
+    CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
+    CHECK(wait_until(temps_retired, p, 10000));
+    s = get_stats(p);
+    CHECK_EQ(s.temp_spawned, s.temp_retired);
+    CHECK_STATS_BALANCED(s);
+    wpool_destroy(p);
+}
+
+static void idle_worker_takes_high(void) {
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.workers = 2;
+    cfg.max_temp_workers = 2;
+    wpool *p = make_pool(&cfg);
+    test_gate low;
+    gate_init(&low);
+    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &low));
+    WAIT_GATE_ENTERED(&low, 1);
+    sleep_ms(300); /* the other worker is parked by now */
+    CHECK_EQ(get_stats(p).busy_workers, 1);
+    probe h;
+    probe_init(&h, p, &low);
+    CHECK_OK(wpool_submit(p, WPOOL_HIGH, probe_job, &h));
+    CHECK_EVENTUALLY(atomic_load(&h.done), 10000);
+    CHECK(starts_with(h.name, "wpool-"));
+    CHECK(!starts_with(h.name, "wpool-t"));
+    CHECK_EQ(get_stats(p).temp_spawned, 0);
+    gate_open(&low);
+    CHECK_OK(wpool_shutdown(p, WPOOL_FOREVER));
+    wpool_destroy(p);
+}
+
+/* --- no inheritance from the submitter ------------------------------------ */
+
+static cpu_set_t main_mask; /* the process's CPUs, as main sees them */
+static int main_cpus;
+
+typedef struct restricted {
+    int create_pool; /* create the pool on the restricted thread */
+    wpool *p;
+    cpu_set_t own_mask;
+    int policy_set;
+    probe reg, tmp;
+} restricted;
+
+static void *restricted_submitter(void *arg) {
+    restricted *r = arg;
+    /* Pin to one CPU (the last one the process may use). */
+    int last = -1;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &main_mask)) last = c;
+    CHECK(last >= 0);
+    CPU_ZERO(&r->own_mask);
+    CPU_SET(last, &r->own_mask);
+    CHECK_EQ(pthread_setaffinity_np(pthread_self(), sizeof r->own_mask, &r->own_mask), 0);
+    /* A non-default policy any user may choose. */
+    struct sched_param sp = {0};
+    if (pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp) == 0)
+        r->policy_set = SCHED_BATCH;
+    else if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0)
+        r->policy_set = SCHED_IDLE;
+    CHECK(r->policy_set == SCHED_BATCH || r->policy_set == SCHED_IDLE);
+    /* Every signal unblocked. */
+    sigset_t none;
+    sigemptyset(&none);
+    CHECK_EQ(pthread_sigmask(SIG_SETMASK, &none, NULL), 0);
+
+    if (r->create_pool) {
+        wpool_config cfg;
+        wpool_config_init(&cfg);
+        cfg.workers = 1;
+        cfg.max_temp_workers = 1;
+        cfg.thread_name = "ni";
+        r->p = make_pool(&cfg);
+    }
+    wpool *p = r->p;
+    /* A Normal job: only a regular worker may run it. */
+    probe_init(&r->reg, p, NULL);
+    CHECK_OK(wpool_submit(p, WPOOL_NORMAL, probe_job, &r->reg));
+    CHECK_EVENTUALLY(atomic_load(&r->reg.done), 10000);
+    /* A High job while the regular worker is blocked: a temporary worker. */
+    test_gate g;
+    gate_init(&g);
+    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &g));
+    WAIT_GATE_ENTERED(&g, 1);
+    probe_init(&r->tmp, p, &g);
+    CHECK_OK(wpool_submit(p, WPOOL_HIGH, probe_job, &r->tmp));
+    CHECK_EVENTUALLY(atomic_load(&r->tmp.done), 10000);
+    gate_open(&g);
+    CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
+    return NULL;
+}
+
+static void check_probe(const probe *pr, const restricted *r, const char *name_prefix) {
+    CHECK(pr->in_pool);
+    if (!starts_with(pr->name, name_prefix))
+        fprintf(stderr, "job ran on \"%s\", expected \"%s*\"\n", pr->name, name_prefix);
+    CHECK(starts_with(pr->name, name_prefix));
+    if (pr->policy != SCHED_OTHER) fprintf(stderr, "%s: policy %d\n", pr->name, pr->policy);
+    CHECK_EQ(pr->policy, SCHED_OTHER);
+    CHECK(pr->sig_blocked[0] == 1);
+    CHECK(pr->sig_blocked[1] == 1);
+    CHECK(pr->sig_blocked[2] == 1);
+    if (main_cpus > 1) {
+        if (CPU_EQUAL(&pr->mask, &r->own_mask))
+            fprintf(stderr, "%s: inherited the submitter's one-CPU affinity\n", pr->name);
+        CHECK(!CPU_EQUAL(&pr->mask, &r->own_mask));
+        CHECK(CPU_COUNT(&pr->mask) > 1);
+    }
+}
+
+static void no_inheritance(int create_on_restricted_thread) {
+    restricted r;
+    memset(&r, 0, sizeof r);
+    r.create_pool = create_on_restricted_thread;
+    if (!create_on_restricted_thread) {
+        wpool_config cfg;
+        wpool_config_init(&cfg);
+        cfg.workers = 1;
+        cfg.max_temp_workers = 1;
+        cfg.thread_name = "ni";
+        r.p = make_pool(&cfg);
+    }
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, restricted_submitter, &r), 0);
+    CHECK_EQ(pthread_join(t, NULL), 0);
+
+    check_probe(&r.reg, &r, "ni-");
+    CHECK(!starts_with(r.reg.name, "ni-t"));
+    check_probe(&r.tmp, &r, "ni-t");
+    CHECK_EQ(r.tmp.low_gate_left, 0);
+    if (!create_on_restricted_thread && main_cpus > 1) {
+        /* Created by main: the pool's threads use main's CPU set. */
+        CHECK(CPU_EQUAL(&r.reg.mask, &main_mask));
+        CHECK(CPU_EQUAL(&r.tmp.mask, &main_mask));
+    }
+    wpool_stats s = get_stats(r.p);
+    CHECK_EQ(s.temp_spawned, 1);
+    CHECK_OK(wpool_shutdown(r.p, WPOOL_FOREVER));
+    wpool_destroy(r.p);
+}
+
+int main(void) {
+    test_watchdog("test_temp_workers", 100);
+    CPU_ZERO(&main_mask);
+    CHECK_EQ(sched_getaffinity(0, sizeof main_mask, &main_mask), 0);
+    main_cpus = CPU_COUNT(&main_mask);
+    if (main_cpus < 2)
+        printf("note: the process may use one CPU only: affinity inheritance is not testable\n");
+
+    temp_serves_high_and_retires();
+    no_temp_when_disabled();
+    temp_cap_respected();
+    idle_worker_takes_high();
+    no_inheritance(0);
+    no_inheritance(1);
+    test_summary("test_temp_workers");
+    return 0;
+}
