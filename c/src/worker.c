@@ -181,19 +181,20 @@ void wp_mark_idle(wpool *p) {
     }
 }
 
-/* Polls for work for up to WP_SPIN_NS. Returns true as soon as some appears. */
-static bool spin_for_work(wpool *p, const wp_worker *w) {
-    uint64_t start = wp_now_ns(), now = start;
+/* Polls for work, pausing, for up to `pause_ns`, then yielding the CPU
+ * between polls until `spin_ns` have passed since `start`. Returns true as
+ * soon as work appears. */
+static bool spin_for_work(wpool *p, const wp_worker *w, uint64_t start, uint64_t until_ns,
+                          bool pause) {
     for (;;) {
         for (unsigned i = 0; i < 64; i++) {
             if (has_work_hint(p, w)) return true;
-            if (now - start < WP_SPIN_PAUSE_NS)
+            if (pause)
                 wp_cpu_relax();
             else
                 sched_yield();
         }
-        now = wp_now_ns();
-        if (now - start >= WP_SPIN_NS) return has_work_hint(p, w);
+        if (wp_now_ns() - start >= until_ns) return has_work_hint(p, w);
     }
 }
 
@@ -265,6 +266,7 @@ static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker
 static void spawn_temp(wpool *p);
 
 void wp_notify(wpool *p, int prio, size_t jobs) {
+    if (jobs == 0) return;
     size_t woken = 0;
     while (woken < jobs && wake_one(p, p->sleep_mask, p->mask_words, p->workers))
         woken++;
@@ -343,8 +345,17 @@ static void *worker_main(void *arg) {
             run_job(p, w, &t, prio, stamp);
             continue;
         }
-        if (spin_for_work(p, w)) continue;
+        /* Nothing to do: poll briefly while still counted busy (so a worker
+         * between two jobs of a stream never touches the shared count), then
+         * count as idle (so High work arriving now need not start a temporary
+         * worker) while polling a little longer, then park. */
+        uint64_t start = wp_now_ns();
+        if (spin_for_work(p, w, start, WP_SPIN_PAUSE_NS, true)) continue;
         wp_mark_idle(p);
+        if (spin_for_work(p, w, start, WP_SPIN_NS, false)) {
+            mark_busy(p);
+            continue;
+        }
         int why = idle_wait(p, w);
         if (why == WP_WORK) {
             woke = true;
