@@ -160,7 +160,8 @@ static void produce(wpool *p, long n, int seed) {
         default: {
             wpool_task batch[16];
             size_t k = (size_t)(n - i < 16 ? n - i : 16), accepted = 0;
-            for (size_t j = 0; j < k; j++) batch[j] = (wpool_task){job, NULL, NULL};
+            for (size_t j = 0; j < k; j++)
+                batch[j] = (wpool_task){job, NULL, NULL};
             CHECK_OK(wpool_submit_batch(p, prio, batch, k, WPOOL_FOREVER, &accepted));
             CHECK_EQ(accepted, k);
             i += (long)k;
@@ -187,9 +188,11 @@ static void *producer_main(void *arg) {
 
 /* Runs one phase: every producer submits its share; waits for all of it. */
 static void run_phase(wpool *p, producer *prs, int phase) {
-    for (int i = 0; i < PRODUCERS; i++) atomic_store(&prs[i].go, phase);
     for (int i = 0; i < PRODUCERS; i++)
-        while (atomic_load(&prs[i].stopped) < phase) sleep_us(200);
+        atomic_store(&prs[i].go, phase);
+    for (int i = 0; i < PRODUCERS; i++)
+        while (atomic_load(&prs[i].stopped) < phase)
+            sleep_us(200);
     CHECK_OK(wpool_wait_idle(p, 60 * SEC_NS));
     wpool_stats s;
     CHECK_OK(wpool_get_stats(p, &s));
@@ -214,7 +217,8 @@ int main(void) {
     wpool_config_init(&cfg);
     cfg.workers = 2;
     cfg.max_temp_workers = 0;
-    for (int l = 0; l < 3; l++) cfg.capacity[l] = 64; /* producers wait for room */
+    for (int l = 0; l < 3; l++)
+        cfg.capacity[l] = 64; /* producers wait for room */
     wpool *p = make_pool(&cfg);
 
     producer prs[PRODUCERS];

@@ -20,10 +20,13 @@
 #define NJOBS 64
 static atomic_int runs[NJOBS];
 
-static void count_job(void *arg) { atomic_fetch_add(&runs[(intptr_t)arg], 1); }
+static void count_job(void *arg) {
+    atomic_fetch_add(&runs[(intptr_t)arg], 1);
+}
 
 static void reset_runs(void) {
-    for (int i = 0; i < NJOBS; i++) atomic_store(&runs[i], 0);
+    for (int i = 0; i < NJOBS; i++)
+        atomic_store(&runs[i], 0);
 }
 
 typedef struct waiter {
@@ -89,9 +92,9 @@ static void backpressure(void) {
     CHECK_EQ(get_stats(p).rejected[WPOOL_HIGH], 1);
 
     uint64_t t0 = now_ns();
-    CHECK_RC(wpool_submit_timeout(p, WPOOL_HIGH, count_job, (void *)(intptr_t)61,
-                                  TIMEOUT_MS * MS_NS),
-             WPOOL_ETIMEDOUT);
+    CHECK_RC(
+        wpool_submit_timeout(p, WPOOL_HIGH, count_job, (void *)(intptr_t)61, TIMEOUT_MS * MS_NS),
+        WPOOL_ETIMEDOUT);
     uint64_t waited = now_ns() - t0;
     if (waited < TIMEOUT_MS * MS_NS * 95 / 100)
         fprintf(stderr, "submit_timeout(%d ms) gave up after %.3f ms\n", TIMEOUT_MS,
@@ -130,7 +133,8 @@ static void backpressure(void) {
         CHECK_EQ(pthread_create(&th[i], NULL, waiter_main, &w[i]), 0);
     }
     sleep_ms(200);
-    for (int i = 0; i < 4; i++) CHECK_EQ(atomic_load(&w[i].returned), 0);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(atomic_load(&w[i].returned), 0);
     s = get_stats(p);
     CHECK_EQ(s.queued[WPOOL_HIGH], CAP);
     CHECK_EQ(s.rejected[WPOOL_HIGH], 5); /* waiting is not a rejection */
@@ -143,8 +147,10 @@ static void backpressure(void) {
     }
     CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
 
-    for (int i = 0; i < id; i++) CHECK_EQ(atomic_load(&runs[i]), 1);
-    for (int i = id; i < NJOBS; i++) CHECK_EQ(atomic_load(&runs[i]), 0);
+    for (int i = 0; i < id; i++)
+        CHECK_EQ(atomic_load(&runs[i]), 1);
+    for (int i = id; i < NJOBS; i++)
+        CHECK_EQ(atomic_load(&runs[i]), 0);
     s = get_stats(p);
     CHECK_EQ(s.submitted[WPOOL_HIGH], CAP + 4);
     CHECK_EQ(s.completed[WPOOL_HIGH], CAP + 4);
@@ -182,7 +188,8 @@ static void capacity_rounding(void) {
     CHECK_RC(wpool_try_submit(p, WPOOL_NORMAL, count_job, (void *)(intptr_t)61), WPOOL_EFULL);
     gate_open(&g);
     CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
-    for (int i = 0; i < 12; i++) CHECK_EQ(atomic_load(&runs[i]), 1);
+    for (int i = 0; i < 12; i++)
+        CHECK_EQ(atomic_load(&runs[i]), 1);
     CHECK_EQ(atomic_load(&runs[60]), 0);
     CHECK_EQ(atomic_load(&runs[61]), 0);
     s = get_stats(p);
@@ -222,7 +229,8 @@ static void timeout_then_room(void) {
     CHECK_EQ(pthread_join(th, NULL), 0);
     CHECK_RC(atomic_load(&w.rc), WPOOL_OK);
     CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
-    for (int i = 0; i < 3; i++) CHECK_EQ(atomic_load(&runs[i]), 1);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(atomic_load(&runs[i]), 1);
     wpool_stats s = get_stats(p);
     CHECK_EQ(sum3(s.rejected), 0);
     CHECK_STATS_BALANCED(s);

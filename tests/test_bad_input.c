@@ -155,7 +155,8 @@ static void strerror_distinct(void) {
                          WPOOL_ETIMEDOUT, WPOOL_ECLOSED, WPOOL_EDEADLK, WPOOL_EAGAIN};
     enum { NC = sizeof codes / sizeof codes[0] };
     const char *msg[NC + 1];
-    for (int i = 0; i < NC; i++) msg[i] = wpool_strerror(codes[i]);
+    for (int i = 0; i < NC; i++)
+        msg[i] = wpool_strerror(codes[i]);
     msg[NC] = wpool_strerror(-1000); /* unknown */
     for (int i = 0; i <= NC; i++) {
         CHECK(msg[i] != NULL);
@@ -204,11 +205,13 @@ static void defaults(void) {
     CHECK(online >= 1);
     CHECK_EQ(s.workers, online);
     CHECK_EQ(s.max_temp_workers, 4);
-    for (int l = 0; l < 3; l++) CHECK_EQ(s.capacity[l], WPOOL_DEFAULT_CAPACITY);
+    for (int l = 0; l < 3; l++)
+        CHECK_EQ(s.capacity[l], WPOOL_DEFAULT_CAPACITY);
     CHECK_EQ(s.closed, 0);
     CHECK_EQ(sum3(s.submitted), 0);
     atomic_store(&called, 0);
-    for (int l = 0; l < 3; l++) CHECK_OK(wpool_submit(p, (wpool_priority)l, job, NULL));
+    for (int l = 0; l < 3; l++)
+        CHECK_OK(wpool_submit(p, (wpool_priority)l, job, NULL));
     CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
     CHECK_EQ(atomic_load(&called), 3);
     submit_rejects(p); /* nothing more is called or counted */

@@ -50,7 +50,8 @@ static wpool *small_pool(uint32_t cap, unsigned max_temp) {
     wpool_config_init(&cfg);
     cfg.workers = 1;
     cfg.max_temp_workers = max_temp;
-    for (int l = 0; l < 3; l++) cfg.capacity[l] = cap;
+    for (int l = 0; l < 3; l++)
+        cfg.capacity[l] = cap;
     return make_pool(&cfg);
 }
 
@@ -68,7 +69,8 @@ static void batch(void) {
     gate_init(&g);
     CHECK_OK(wpool_submit(p, WPOOL_HIGH, gate_job, &g));
     WAIT_GATE_ENTERED(&g, 1);
-    for (int i = 0; i < N; i++) tasks[i] = (wpool_task){rec_job, NULL, (void *)(intptr_t)i};
+    for (int i = 0; i < N; i++)
+        tasks[i] = (wpool_task){rec_job, NULL, (void *)(intptr_t)i};
     accepted = 999;
     CHECK_OK(wpool_submit_batch(p, WPOOL_NORMAL, tasks, 30, 0, &accepted));
     CHECK_EQ(accepted, 30);
@@ -81,7 +83,8 @@ static void batch(void) {
     gate_open(&g);
     CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
     CHECK_EQ(atomic_load(&order_n), N);
-    for (int i = 0; i < N; i++) CHECK_EQ(atomic_load(&order[i]), i);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(atomic_load(&order[i]), i);
     wpool_destroy(p);
 
     /* EFULL: the first CAP are queued, the rest never called. */
@@ -90,7 +93,8 @@ static void batch(void) {
     gate_init(&g);
     CHECK_OK(wpool_submit(p, WPOOL_NORMAL, gate_job, &g));
     WAIT_GATE_ENTERED(&g, 1);
-    for (int i = 0; i < 12; i++) tasks[i] = (wpool_task){rec_job, NULL, (void *)(intptr_t)i};
+    for (int i = 0; i < 12; i++)
+        tasks[i] = (wpool_task){rec_job, NULL, (void *)(intptr_t)i};
     accepted = 999;
     CHECK_RC(wpool_submit_batch(p, WPOOL_LOW, tasks, 12, 0, &accepted), WPOOL_EFULL);
     CHECK_EQ(accepted, CAP);
@@ -108,17 +112,21 @@ static void batch(void) {
     for (int i = 0; i < 10; i++)
         tasks[i] = (wpool_task){rec_job, NULL, (void *)(intptr_t)(200 + i)};
     accepted = 999;
-    CHECK_RC(wpool_submit_batch(p, WPOOL_HIGH, tasks, 10, 20 * MS_NS, &accepted),
-             WPOOL_ETIMEDOUT);
+    CHECK_RC(wpool_submit_batch(p, WPOOL_HIGH, tasks, 10, 20 * MS_NS, &accepted), WPOOL_ETIMEDOUT);
     CHECK_EQ(accepted, CAP);
     gate_open(&g);
     CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
-    for (int i = 0; i < 12; i++) CHECK_EQ(atomic_load(&runs[i]), i < CAP ? 1 : 0);
-    for (int i = 100; i < 104; i++) CHECK_EQ(atomic_load(&runs[i]), 0);
-    for (int i = 200; i < 210; i++) CHECK_EQ(atomic_load(&runs[i]), i < 200 + CAP ? 1 : 0);
+    for (int i = 0; i < 12; i++)
+        CHECK_EQ(atomic_load(&runs[i]), i < CAP ? 1 : 0);
+    for (int i = 100; i < 104; i++)
+        CHECK_EQ(atomic_load(&runs[i]), 0);
+    for (int i = 200; i < 210; i++)
+        CHECK_EQ(atomic_load(&runs[i]), i < 200 + CAP ? 1 : 0);
     /* High before Low, each in order. */
-    for (int i = 0; i < CAP; i++) CHECK_EQ(atomic_load(&order[i]), 200 + i);
-    for (int i = 0; i < CAP; i++) CHECK_EQ(atomic_load(&order[CAP + i]), i);
+    for (int i = 0; i < CAP; i++)
+        CHECK_EQ(atomic_load(&order[i]), 200 + i);
+    for (int i = 0; i < CAP; i++)
+        CHECK_EQ(atomic_load(&order[CAP + i]), i);
     wpool_stats s = get_stats(p);
     CHECK_EQ(s.submitted[WPOOL_LOW], CAP);
     CHECK_EQ(s.submitted[WPOOL_HIGH], CAP);
@@ -127,8 +135,7 @@ static void batch(void) {
     /* After shutdown: ECLOSED, nothing accepted. */
     CHECK_OK(wpool_shutdown(p, WPOOL_FOREVER));
     accepted = 999;
-    CHECK_RC(wpool_submit_batch(p, WPOOL_LOW, tasks, 3, WPOOL_FOREVER, &accepted),
-             WPOOL_ECLOSED);
+    CHECK_RC(wpool_submit_batch(p, WPOOL_LOW, tasks, 3, WPOOL_FOREVER, &accepted), WPOOL_ECLOSED);
     CHECK_EQ(accepted, 0);
     wpool_destroy(p);
 }
@@ -142,7 +149,8 @@ typedef struct batch_waiter {
 
 static void *batch_waiter_main(void *a) {
     batch_waiter *bw = a;
-    int rc = wpool_submit_batch(bw->p, WPOOL_NORMAL, bw->tasks, bw->n, WPOOL_FOREVER, &bw->accepted);
+    int rc =
+        wpool_submit_batch(bw->p, WPOOL_NORMAL, bw->tasks, bw->n, WPOOL_FOREVER, &bw->accepted);
     atomic_store(&bw->rc, rc);
     atomic_store(&bw->returned, 1);
     return NULL;
@@ -158,7 +166,8 @@ static void batch_waits_for_room(void) {
     CHECK_OK(wpool_submit(p, WPOOL_HIGH, gate_job, &g));
     WAIT_GATE_ENTERED(&g, 1);
     wpool_task tasks[N];
-    for (int i = 0; i < N; i++) tasks[i] = (wpool_task){rec_job, NULL, (void *)(intptr_t)i};
+    for (int i = 0; i < N; i++)
+        tasks[i] = (wpool_task){rec_job, NULL, (void *)(intptr_t)i};
     batch_waiter bw = {.p = p, .tasks = tasks, .n = N, .accepted = 999};
     pthread_t t;
     CHECK_EQ(pthread_create(&t, NULL, batch_waiter_main, &bw), 0);
@@ -171,7 +180,8 @@ static void batch_waits_for_room(void) {
     CHECK_EQ(bw.accepted, N);
     CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
     CHECK_EQ(atomic_load(&order_n), N);
-    for (int i = 0; i < N; i++) CHECK_EQ(atomic_load(&order[i]), i);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(atomic_load(&order[i]), i);
     wpool_destroy(p);
 }
 
@@ -197,8 +207,8 @@ static void inner_wait_job(void *a) {
 
 static void wait_idle(void) {
     wpool *p = small_pool(16, 1);
-    CHECK_OK(wpool_wait_idle(p, 0));
     CHECK_OK(wpool_wait_idle(p, WPOOL_FOREVER));
+    CHECK_OK(wpool_wait_idle(p, 0));
 
     slow sj = {.p = p};
     CHECK_OK(wpool_submit(p, WPOOL_NORMAL, slow_job, &sj));
@@ -229,6 +239,22 @@ static void wait_idle(void) {
     wpool_destroy(p);
 }
 
+/* A pool that never had work: nothing is queued or running, so even a zero
+ * timeout succeeds at once (its workers may still be starting or looking for
+ * work: that is not "running"). */
+static void wait_idle_no_work(void) {
+    for (int i = 0; i < 20; i++) {
+        wpool *p = small_pool(16, 1);
+        CHECK_OK(wpool_wait_idle(p, 0));
+        wpool_destroy(p);
+    }
+    for (int i = 0; i < 20; i++) {
+        wpool *p = small_pool(16, 1);
+        CHECK_OK(wpool_shutdown(p, 0)); /* the same for shutdown */
+        wpool_destroy(p);
+    }
+}
+
 /* --- prometheus ---------------------------------------------------------------- */
 
 /* Finds `name` at the start of a line followed by a space; returns its value. */
@@ -247,8 +273,10 @@ static int metric_value(const char *text, const char *name, unsigned long long *
 
 static void prometheus(void) {
     wpool *p = small_pool(64, 0);
-    for (int i = 0; i < 5; i++) CHECK_OK(wpool_submit(p, WPOOL_HIGH, rec_job, (void *)0));
-    for (int i = 0; i < 3; i++) CHECK_OK(wpool_submit(p, WPOOL_LOW, rec_job, (void *)0));
+    for (int i = 0; i < 5; i++)
+        CHECK_OK(wpool_submit(p, WPOOL_HIGH, rec_job, (void *)0));
+    for (int i = 0; i < 3; i++)
+        CHECK_OK(wpool_submit(p, WPOOL_LOW, rec_job, (void *)0));
     CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
     wpool_stats s = get_stats(p);
 
@@ -267,7 +295,8 @@ static void prometheus(void) {
     for (const char *line = full; *line;) {
         size_t len = strcspn(line, "\n");
         if (line[0] == '#')
-            CHECK(strncmp(line, "# HELP wpool_", 13) == 0 || strncmp(line, "# TYPE wpool_", 13) == 0);
+            CHECK(strncmp(line, "# HELP wpool_", 13) == 0 ||
+                  strncmp(line, "# TYPE wpool_", 13) == 0);
         else if (len > 0) {
             CHECK(strncmp(line, "wpool_", 6) == 0);
             samples++;
@@ -287,6 +316,11 @@ static void prometheus(void) {
     CHECK_EQ(v, 3);
     CHECK(metric_value(full, "wpool_jobs_completed_total{priority=\"low\"}", &v));
     CHECK_EQ(v, 3);
+    CHECK(metric_value(full, "wpool_queue_capacity{priority=\"normal\"}", &v));
+    CHECK_EQ(v, 64);
+    CHECK(metric_value(full, "wpool_workers", &v));
+    CHECK_EQ(v, 1);
+    CHECK(strstr(full, "# TYPE wpool_jobs_submitted_total counter\n") != NULL);
 
     /* Truncation: like snprintf, at every size. */
     char buf[64];
@@ -432,8 +466,10 @@ static void on_start(void *ctx, unsigned index, int temporary) {
         if (index >= h->max_temp) atomic_store(&h->bad, 2);
         atomic_fetch_add(&h->temp_starts, 1);
     } else {
-        if (index >= h->workers) atomic_store(&h->bad, 3);
-        else atomic_fetch_add(&h->reg_starts[index], 1);
+        if (index >= h->workers)
+            atomic_store(&h->bad, 3);
+        else
+            atomic_fetch_add(&h->reg_starts[index], 1);
     }
 }
 
@@ -515,13 +551,15 @@ static void hooks_and_pinning(int pin) {
     hook_probe hp;
     memset(&hp, 0, sizeof hp);
     for (int round = 0; round < 3; round++) {
-        for (int i = 0; i < 6; i++) CHECK_OK(wpool_submit(p, WPOOL_HIGH, hook_probe_job, &hp));
+        for (int i = 0; i < 6; i++)
+            CHECK_OK(wpool_submit(p, WPOOL_HIGH, hook_probe_job, &hp));
         CHECK_EVENTUALLY(atomic_load(&hp.ran) == 6 * (round + 1), 10000);
         CHECK_EVENTUALLY(get_stats(p).temp_workers == 0, 10000);
     }
     CHECK_EQ(atomic_load(&g.left), 0); /* all that ran on temporary workers */
     gate_open(&g);
-    for (int i = 0; i < 30; i++) CHECK_OK(wpool_submit(p, WPOOL_NORMAL, hook_probe_job, &hp));
+    for (int i = 0; i < 30; i++)
+        CHECK_OK(wpool_submit(p, WPOOL_NORMAL, hook_probe_job, &hp));
     CHECK_OK(wpool_shutdown(p, WPOOL_FOREVER));
     CHECK_EQ(atomic_load(&hp.ran), 48);
     CHECK_EQ(atomic_load(&hp.missing_start), 0);
@@ -555,7 +593,8 @@ static void hooks_and_pinning(int pin) {
         cpu_set_t allowed;
         CPU_ZERO(&allowed);
         CHECK_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
-        for (int i = 0; i < W; i++) CHECK(CPU_EQUAL(&pp[i].mask, &allowed));
+        for (int i = 0; i < W; i++)
+            CHECK(CPU_EQUAL(&pp[i].mask, &allowed));
     }
 }
 
@@ -581,7 +620,8 @@ static void stats_figures(void) {
     WAIT_GATE_ENTERED(&g, 1);
     CHECK(get_stats(p).wakeups >= 1);
     uint64_t t_submit = now_ns();
-    for (int i = 0; i < NN; i++) CHECK_OK(wpool_submit(p, WPOOL_NORMAL, rec_job, (void *)0));
+    for (int i = 0; i < NN; i++)
+        CHECK_OK(wpool_submit(p, WPOOL_NORMAL, rec_job, (void *)0));
     s = get_stats(p);
     CHECK_EQ(s.submitted[WPOOL_HIGH], 1);
     CHECK_EQ(s.submitted[WPOOL_NORMAL], NN);
@@ -614,8 +654,15 @@ static void stats_figures(void) {
     CHECK(s.wait_max_ns[l] <= max_wait + max_wait / 20 + 10 * MS_NS); /* consistency */
     CHECK(s.wait_mean_ns[l] >= min_wait);
     CHECK(s.wait_mean_ns[l] <= s.wait_max_ns[l]);
+    CHECK(s.wait_count[l] >= 1); /* waits may be sampled, not recorded for all */
+    CHECK(s.wait_count[l] <= NN);
+    CHECK(s.wait_sum_ns[l] >= s.wait_count[l] * min_wait);
+    CHECK(s.wait_sum_ns[l] / s.wait_count[l] >= s.wait_mean_ns[l] - s.wait_mean_ns[l] / 100);
+    CHECK(s.wait_sum_ns[l] / s.wait_count[l] <= s.wait_mean_ns[l] + s.wait_mean_ns[l] / 100);
     /* Nothing waited at Low. */
     CHECK_EQ(s.wait_p50_ns[WPOOL_LOW] + s.wait_p99_ns[WPOOL_LOW] + s.wait_max_ns[WPOOL_LOW], 0);
+    printf("high wait (one job): p50 %" PRIu64 " ns, p99 %" PRIu64 " ns, max %" PRIu64 " ns\n",
+           s.wait_p50_ns[WPOOL_HIGH], s.wait_p99_ns[WPOOL_HIGH], s.wait_max_ns[WPOOL_HIGH]);
     CHECK(s.wait_p50_ns[WPOOL_HIGH] <= s.wait_p99_ns[WPOOL_HIGH]);
     CHECK(s.wait_p99_ns[WPOOL_HIGH] <= s.wait_max_ns[WPOOL_HIGH]);
 
@@ -636,6 +683,7 @@ int main(void) {
     hooks_and_pinning(0);
     hooks_and_pinning(1);
     stats_figures();
+    wait_idle_no_work();
     test_summary("test_extras");
     return 0;
 }

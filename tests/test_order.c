@@ -28,7 +28,8 @@ static void record_job(void *arg) {
 
 static void rec_reset(void) {
     atomic_store(&rec_n, 0);
-    for (int i = 0; i < MAXJOBS; i++) atomic_store(&rec_order[i], -1);
+    for (int i = 0; i < MAXJOBS; i++)
+        atomic_store(&rec_order[i], -1);
 }
 
 static wpool *one_worker_pool(uint32_t starvation_ms) {
@@ -62,7 +63,8 @@ static void strict_order(uint32_t starvation_ms) {
     }
     CHECK(count[0] > 0 && count[1] > 0 && count[2] > 0);
     wpool_stats s = get_stats(p);
-    for (int l = 0; l < 3; l++) CHECK_EQ(s.queued[l], count[l]);
+    for (int l = 0; l < 3; l++)
+        CHECK_EQ(s.queued[l], count[l]);
     CHECK_EQ(atomic_load(&rec_n), 0); /* nothing ran past the gate */
 
     gate_open(&g);
@@ -116,7 +118,8 @@ static void starved_first(void) {
     /* The starved jobs ran before all the (newer) High jobs... */
     CHECK((first == 0 && second == 1) || (first == 1 && second == 0));
     /* ...and the High jobs kept their FIFO order. */
-    for (int i = 2; i < 2 + NH; i++) CHECK_EQ(atomic_load(&rec_order[i]), i);
+    for (int i = 2; i < 2 + NH; i++)
+        CHECK_EQ(atomic_load(&rec_order[i]), i);
 
     wpool_stats s = get_stats(p);
     CHECK(s.starvation_promotions >= 1);
@@ -174,7 +177,8 @@ static void flood_does_not_starve_low(void) {
 
     CHECK_OK(wpool_submit(p, WPOOL_NORMAL, gate_job, &g));
     WAIT_GATE_ENTERED(&g, 1);
-    for (int i = 0; i < HCAP; i++) CHECK_OK(wpool_try_submit(p, WPOOL_HIGH, high_flood_job, &f));
+    for (int i = 0; i < HCAP; i++)
+        CHECK_OK(wpool_try_submit(p, WPOOL_HIGH, high_flood_job, &f));
     CHECK_RC(wpool_try_submit(p, WPOOL_HIGH, high_flood_job, &f), WPOOL_EFULL);
     pthread_t prod;
     CHECK_EQ(pthread_create(&prod, NULL, flood_producer, &f), 0);

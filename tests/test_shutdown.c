@@ -24,8 +24,12 @@
 #define MAXJ 4096
 static atomic_int runs[MAXJ], discards[MAXJ];
 
-static void run_cb(void *a) { atomic_fetch_add(&runs[(intptr_t)a], 1); }
-static void discard_cb(void *a) { atomic_fetch_add(&discards[(intptr_t)a], 1); }
+static void run_cb(void *a) {
+    atomic_fetch_add(&runs[(intptr_t)a], 1);
+}
+static void discard_cb(void *a) {
+    atomic_fetch_add(&discards[(intptr_t)a], 1);
+}
 
 static void reset(void) {
     for (int i = 0; i < MAXJ; i++) {
@@ -82,7 +86,9 @@ static void start_shutdown(pthread_t *t, shutdown_call *c, wpool *p, uint64_t ti
     CHECK_EQ(pthread_create(t, NULL, shutdown_main, c), 0);
 }
 
-static int pool_closed(void *p) { return get_stats(p).closed != 0; }
+static int pool_closed(void *p) {
+    return get_stats(p).closed != 0;
+}
 
 static void intake_stops_then_drains(unsigned workers) {
     enum { N = 30 };
@@ -94,9 +100,11 @@ static void intake_stops_then_drains(unsigned workers) {
     reset();
     test_gate g;
     gate_init(&g);
-    for (unsigned i = 0; i < workers; i++) CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &g));
+    for (unsigned i = 0; i < workers; i++)
+        CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &g));
     WAIT_GATE_ENTERED(&g, (int)workers);
-    for (int id = 0; id < N; id++) CHECK_OK(submit_tracked(p, (wpool_priority)(1 + id % 2), id));
+    for (int id = 0; id < N; id++)
+        CHECK_OK(submit_tracked(p, (wpool_priority)(1 + id % 2), id));
 
     pthread_t t1, t2;
     shutdown_call c1, c2;
@@ -200,7 +208,8 @@ static void blocked_submitters_released(void) {
         CHECK_EQ(pthread_create(&th[i], NULL, blocked_submit_main, &b[i]), 0);
     }
     sleep_ms(150);
-    for (int i = 0; i < NB; i++) CHECK_EQ(atomic_load(&b[i].returned), 0);
+    for (int i = 0; i < NB; i++)
+        CHECK_EQ(atomic_load(&b[i].returned), 0);
 
     pthread_t st;
     shutdown_call c;
@@ -344,9 +353,11 @@ static void shutdown_from_inside(void) {
     /* Nothing changed: the pool is open and works. */
     wpool_stats s = get_stats(p);
     CHECK_EQ(s.closed, 0);
-    for (int i = 0; i < 100; i++) CHECK_OK(submit_tracked(p, (wpool_priority)(i % 3), i));
+    for (int i = 0; i < 100; i++)
+        CHECK_OK(submit_tracked(p, (wpool_priority)(i % 3), i));
     CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
-    for (int i = 0; i < 100; i++) CHECK_EQ(atomic_load(&runs[i]), 1);
+    for (int i = 0; i < 100; i++)
+        CHECK_EQ(atomic_load(&runs[i]), 1);
     CHECK_OK(wpool_shutdown(p, WPOOL_FOREVER));
     s = get_stats(p);
     CHECK_EQ(sum3(s.completed), 103);
@@ -371,7 +382,8 @@ static void destroy_without_shutdown(void) {
     for (int i = 0; i < N; i++)
         CHECK_OK(wpool_submit(p, (wpool_priority)(i % 3), slow_run_cb, (void *)(intptr_t)i));
     wpool_destroy(p);
-    for (int i = 0; i < N; i++) CHECK_EQ(atomic_load(&runs[i]), 1);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(atomic_load(&runs[i]), 1);
 }
 
 static void idle_pool_shutdown(void) {

@@ -4,8 +4,8 @@
  * - every regular worker blocked by a Low job: a High job starts a temporary
  *   worker (named "<prefix>-t<i>") and completes while the Low jobs are still
  *   blocked; stats count it (temp_spawned, temp_workers while it runs);
- * - a temporary worker runs High jobs only: a Normal job queued while every
- *   regular worker is blocked stays queued (while a temp worker is alive and
+ * - a temporary worker runs High jobs only: a Normal and a Low job queued
+ *   while every regular worker is blocked stay queued (while a temp worker is alive and
  *   serving High work) until a regular worker is free;
  * - temporary workers retire after temp_idle_ms: temp_retired ==
  *   temp_spawned and temp_workers == 0, without any shutdown;
@@ -91,7 +91,8 @@ static void temp_serves_high_and_retires(void) {
     gate_init(&low);
     atomic_store(&normal_ran, 0);
 
-    for (int i = 0; i < 2; i++) CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &low));
+    for (int i = 0; i < 2; i++)
+        CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &low));
     WAIT_GATE_ENTERED(&low, 2);
     wpool_stats s = get_stats(p);
     CHECK_EQ(s.temp_spawned, 0);
@@ -116,6 +117,7 @@ static void temp_serves_high_and_retires(void) {
     /* A Normal job waits for a regular worker, even while a temporary worker
      * is alive and serving High work. */
     CHECK_OK(wpool_submit(p, WPOOL_NORMAL, normal_job, NULL));
+    CHECK_OK(wpool_submit(p, WPOOL_LOW, normal_job, NULL));
     probe h2;
     probe_init(&h2, p, &low);
     CHECK_OK(wpool_submit(p, WPOOL_HIGH, probe_job, &h2));
@@ -126,11 +128,12 @@ static void temp_serves_high_and_retires(void) {
     CHECK_EQ(atomic_load(&normal_ran), 0);
     s = get_stats(p);
     CHECK_EQ(s.queued[WPOOL_NORMAL], 1);
+    CHECK_EQ(s.queued[WPOOL_LOW], 1);
     CHECK_EQ(s.completed[WPOOL_NORMAL], 0);
     CHECK_EQ(atomic_load(&low.left), 0);
 
     gate_open(&low);
-    CHECK_EVENTUALLY(atomic_load(&normal_ran) == 1, 10000);
+    CHECK_EVENTUALLY(atomic_load(&normal_ran) == 2, 10000);
     CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
 
     /* Retirement by idle TTL, no shutdown involved. */
@@ -147,7 +150,8 @@ static void temp_serves_high_and_retires(void) {
     uint64_t spawned_before = s.temp_spawned;
     test_gate low2;
     gate_init(&low2);
-    for (int i = 0; i < 2; i++) CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &low2));
+    for (int i = 0; i < 2; i++)
+        CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &low2));
     WAIT_GATE_ENTERED(&low2, 2);
     probe h3;
     probe_init(&h3, p, &low2);
@@ -162,7 +166,7 @@ static void temp_serves_high_and_retires(void) {
     s = get_stats(p);
     CHECK_EQ(s.completed[WPOOL_HIGH], 3);
     CHECK_EQ(s.completed[WPOOL_NORMAL], 1);
-    CHECK_EQ(s.completed[WPOOL_LOW], 4);
+    CHECK_EQ(s.completed[WPOOL_LOW], 5);
     CHECK_STATS_BALANCED(s);
     CHECK_OK(wpool_shutdown(p, WPOOL_FOREVER));
     wpool_destroy(p);
@@ -271,6 +275,7 @@ typedef struct restricted {
     wpool *p;
     cpu_set_t own_mask;
     int policy_set;
+    probe self; /* the probe run on the restricted thread itself */
     probe reg, tmp;
 } restricted;
 
@@ -295,6 +300,9 @@ static void *restricted_submitter(void *arg) {
     sigset_t none;
     sigemptyset(&none);
     CHECK_EQ(pthread_sigmask(SIG_SETMASK, &none, NULL), 0);
+    /* Control: the probe sees all of that on this thread. */
+    probe_init(&r->self, NULL, NULL);
+    probe_job(&r->self);
 
     if (r->create_pool) {
         wpool_config cfg;
@@ -356,6 +364,10 @@ static void no_inheritance(int create_on_restricted_thread) {
     CHECK_EQ(pthread_create(&t, NULL, restricted_submitter, &r), 0);
     CHECK_EQ(pthread_join(t, NULL), 0);
 
+    /* The probe can tell: on the submitter it sees the submitter's settings. */
+    CHECK_EQ(r.self.policy, r.policy_set);
+    CHECK(CPU_EQUAL(&r.self.mask, &r.own_mask));
+    CHECK(r.self.sig_blocked[0] == 0 && r.self.sig_blocked[1] == 0 && r.self.sig_blocked[2] == 0);
     check_probe(&r.reg, &r, "ni-");
     CHECK(!starts_with(r.reg.name, "ni-t"));
     check_probe(&r.tmp, &r, "ni-t");

@@ -37,9 +37,9 @@
 static atomic_long test_checks_passed;
 
 static inline void test_fail(const char *file, int line, const char *what) {
+    fflush(stdout);
     fprintf(stderr, "%s:%d: CHECK failed: %s\n", file, line, what);
     fflush(stderr);
-    fflush(stdout);
     _Exit(1);
 }
 
@@ -90,8 +90,12 @@ static inline void sleep_ns(uint64_t ns) {
     }
 }
 
-static inline void sleep_us(uint64_t us) { sleep_ns(us * 1000u); }
-static inline void sleep_ms(uint64_t ms) { sleep_ns(ms * MS_NS); }
+static inline void sleep_us(uint64_t us) {
+    sleep_ns(us * 1000u);
+}
+static inline void sleep_ms(uint64_t ms) {
+    sleep_ns(ms * MS_NS);
+}
 
 /* Polls pred(ctx) every millisecond; returns 1 once it holds, 0 after
  * timeout_ms. */
@@ -107,10 +111,9 @@ static inline int wait_until(int (*pred)(void *), void *ctx, uint64_t timeout_ms
 /* Fails unless cond becomes true within timeout_ms (polled every ms). */
 #define CHECK_EVENTUALLY(cond, timeout_ms)                                                         \
     do {                                                                                           \
-        uint64_t check_deadline_ = now_ns() + (uint64_t)(timeout_ms) * MS_NS;                      \
+        uint64_t check_deadline_ = now_ns() + (uint64_t)(timeout_ms)*MS_NS;                        \
         while (!(cond)) {                                                                          \
-            if (now_ns() > check_deadline_)                                                        \
-                test_fail(__FILE__, __LINE__, "eventually: " #cond);                               \
+            if (now_ns() > check_deadline_) test_fail(__FILE__, __LINE__, "eventually: " #cond);   \
             sleep_ms(1);                                                                           \
         }                                                                                          \
         atomic_fetch_add_explicit(&test_checks_passed, 1, memory_order_relaxed);                   \
@@ -132,12 +135,17 @@ static inline void gate_init(test_gate *g) {
 static inline void gate_job(void *arg) {
     test_gate *g = arg;
     atomic_fetch_add(&g->entered, 1);
-    while (!atomic_load(&g->open)) sleep_us(200);
+    while (!atomic_load(&g->open))
+        sleep_us(200);
     atomic_fetch_add(&g->left, 1);
 }
 
-static inline void gate_open(test_gate *g) { atomic_store(&g->open, 1); }
-static inline int gate_entered(test_gate *g) { return atomic_load(&g->entered); }
+static inline void gate_open(test_gate *g) {
+    atomic_store(&g->open, 1);
+}
+static inline int gate_entered(test_gate *g) {
+    return atomic_load(&g->entered);
+}
 
 /* Waits (10 s deadline) until n gate jobs are running. */
 #define WAIT_GATE_ENTERED(g, n) CHECK_EVENTUALLY(gate_entered(g) >= (n), 10000)
@@ -149,7 +157,9 @@ static inline wpool_stats get_stats(wpool *p) {
     return s;
 }
 
-static inline uint64_t sum3(const uint64_t v[3]) { return v[0] + v[1] + v[2]; }
+static inline uint64_t sum3(const uint64_t v[3]) {
+    return v[0] + v[1] + v[2];
+}
 
 /* accepted = run + discarded, from the pool's own counters. */
 #define CHECK_STATS_BALANCED(s)                                                                    \

@@ -281,12 +281,24 @@ int wpool_submit_batch(wpool *p, wpool_priority prio, const wpool_task *tasks, s
 /* Quiescence and shutdown                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Nothing queued (or being queued) and no thread busy. Rings first, then the
- * busy count: a worker counts itself busy before it pops (rule 4). */
+/* Nothing queued, being queued or running: every accepted job has returned
+ * from run or discard. Rule 4 of docs/PARKING.md: the seq_cst load of busy
+ * synchronizes with every worker that went idle before we announced ourselves,
+ * so their completion counts are visible; then the counts (acquire) before
+ * the accepted totals, so a job accepted meanwhile can only make them differ. */
 static bool quiescent(wpool *p) {
-    for (int i = 0; i < WPOOL_PRIORITIES; i++)
-        if (wp_ring_nonempty(&p->rings[i])) return false;
-    return atomic_load_explicit(&p->busy, memory_order_seq_cst) == 0;
+    (void)atomic_load_explicit(&p->busy, memory_order_seq_cst);
+    uint64_t done = 0, accepted = 0;
+    for (unsigned i = 0; i < p->nworkers + p->max_temp; i++) {
+        wp_worker *w = i < p->nworkers ? &p->workers[i] : &p->temps[i - p->nworkers];
+        for (int prio = 0; prio < WPOOL_PRIORITIES; prio++)
+            done += atomic_load_explicit(&w->stats.completed[prio], memory_order_acquire);
+    }
+    for (int prio = 0; prio < WPOOL_PRIORITIES; prio++)
+        done += atomic_load_explicit(&p->discarded[prio], memory_order_acquire);
+    for (int prio = 0; prio < WPOOL_PRIORITIES; prio++)
+        accepted += wp_ring_accepted(&p->rings[prio]);
+    return done == accepted;
 }
 
 static int wait_quiescent(wpool *p, uint64_t deadline) {
@@ -323,7 +335,7 @@ static void discard_queued(wpool *p) {
             uint64_t stamp;
             if (wp_ring_pop(r, &t, &stamp)) {
                 if (t.discard) t.discard(t.arg);
-                atomic_fetch_add_explicit(&p->discarded[prio], 1, memory_order_relaxed);
+                atomic_fetch_add_explicit(&p->discarded[prio], 1, memory_order_release);
             } else {
                 wp_backoff_snooze(&b);
             }

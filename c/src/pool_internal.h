@@ -108,10 +108,12 @@ bool wp_help_one(wpool *p); /* runs one queued job on the caller, a worker of p 
 void wp_mark_idle(wpool *p);
 wp_worker *wp_current_worker(void);
 
-/* Owner-only increment of a counter that others read. */
+/* Owner-only increment of a counter that others read. release: a reader
+ * that sees the new count sees what the owner did before (quiescent() relies
+ * on it for `completed`); a plain store on x86-64. */
 static inline void wp_counter_add(_Atomic uint64_t *c, uint64_t n) {
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-                          memory_order_relaxed);
+                          memory_order_release);
 }
 
 /* The histogram bucket of a wait: exact below 8 ns, then 8 per octave. */

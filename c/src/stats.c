@@ -17,7 +17,10 @@ static uint64_t bucket_value(unsigned idx) {
     return low + width / 2;
 }
 
-static uint64_t percentile(const uint64_t *hist, uint64_t total, double q) {
+static uint64_t percentile(const uint64_t *hist, double q) {
+    uint64_t total = 0; /* the histogram's own count: read with it, it agrees with it */
+    for (unsigned i = 0; i < WP_HIST_BUCKETS; i++)
+        total += hist[i];
     if (total == 0) return 0;
     uint64_t rank = (uint64_t)(q * (double)total);
     if (rank < 1) rank = 1;
@@ -63,8 +66,11 @@ int wpool_get_stats(wpool *p, wpool_stats *out) {
         out->capacity[prio] = r->capacity;
         out->discarded[prio] = atomic_load_explicit(&p->discarded[prio], memory_order_relaxed);
         out->rejected[prio] = atomic_load_explicit(&p->rejected[prio], memory_order_relaxed);
-        out->wait_p50_ns[prio] = percentile(hist[prio], out->wait_count[prio], 0.50);
-        out->wait_p99_ns[prio] = percentile(hist[prio], out->wait_count[prio], 0.99);
+        /* A bucket's middle can lie past the largest wait seen: cap it. */
+        uint64_t p50 = percentile(hist[prio], 0.50);
+        uint64_t p99 = percentile(hist[prio], 0.99);
+        out->wait_p50_ns[prio] = p50 < out->wait_max_ns[prio] ? p50 : out->wait_max_ns[prio];
+        out->wait_p99_ns[prio] = p99 < out->wait_max_ns[prio] ? p99 : out->wait_max_ns[prio];
         out->wait_mean_ns[prio] =
             out->wait_count[prio] ? out->wait_sum_ns[prio] / out->wait_count[prio] : 0;
     }

@@ -23,13 +23,18 @@
 #define WP_SPIN_NS       20000u
 #define WP_SPIN_PAUSE_NS 2000u
 
-/* Nested help (a job's blocking submit running queued jobs) stops this deep. */
-#define WP_HELP_MAX_DEPTH 8
+/* Nested help (a job's blocking submit running queued jobs on its own thread)
+ * goes on while this much of the thread's stack is left: it must not stop at a
+ * fixed depth, or a tree of jobs that submit into full rings can leave every
+ * thread parked. Without the stack's bounds, a fixed depth is the fallback. */
+#define WP_HELP_STACK_RESERVE  (256u * 1024u)
+#define WP_HELP_FALLBACK_DEPTH 64u
 
 enum { WP_WORK, WP_EXIT, WP_RETIRE };
 
 static _Thread_local wp_worker *wp_self;
 static _Thread_local unsigned wp_help_depth;
+static _Thread_local uintptr_t wp_stack_floor; /* 0: bounds unknown */
 
 wp_worker *wp_current_worker(void) {
     return wp_self;
@@ -115,7 +120,8 @@ static void run_job(wpool *p, wp_worker *w, const wpool_task *t, int prio, uint6
     if (atomic_load_explicit(&p->discarding, memory_order_relaxed)) {
         /* A shutdown timed out: jobs not yet started are discarded, not run. */
         if (t->discard) t->discard(t->arg);
-        atomic_fetch_add_explicit(&p->discarded[prio], 1, memory_order_relaxed);
+        /* release: read by quiescent() (docs/PARKING.md, rule 4). */
+        atomic_fetch_add_explicit(&p->discarded[prio], 1, memory_order_release);
         return;
     }
     if (stamp) {
@@ -152,7 +158,10 @@ static bool has_work_sc(wpool *p, const wp_worker *w) {
 
 bool wp_help_one(wpool *p) {
     wp_worker *w = wp_self;
-    if (!w || w->pool != p || wp_help_depth >= WP_HELP_MAX_DEPTH) return false;
+    if (!w || w->pool != p) return false;
+    if (wp_stack_floor ? (uintptr_t)__builtin_frame_address(0) < wp_stack_floor
+                       : wp_help_depth >= WP_HELP_FALLBACK_DEPTH)
+        return false;
     wpool_task t;
     int prio;
     uint64_t stamp;
@@ -306,6 +315,16 @@ static void thread_setup(wpool *p, wp_worker *w) {
         }
     }
     (void)sched_setaffinity(0, sizeof set, &set); /* best effort: cpusets may forbid */
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        void *low;
+        size_t size;
+        if (pthread_attr_getstack(&attr, &low, &size) == 0) {
+            size_t reserve = size / 4 > WP_HELP_STACK_RESERVE ? size / 4 : WP_HELP_STACK_RESERVE;
+            if (reserve < size) wp_stack_floor = (uintptr_t)low + reserve;
+        }
+        pthread_attr_destroy(&attr);
+    }
     char name[16];
     snprintf(name, sizeof name, w->temporary ? "%s-t%u" : "%s-%u", p->name, w->index);
     (void)pthread_setname_np(pthread_self(), name);
