@@ -28,7 +28,7 @@
 
 /* One Normal or Low job in this many has its queue wait measured (a power of
  * two); every High job does. */
-#define WP_WAIT_SAMPLE 1
+#define WP_WAIT_SAMPLE 8
 
 /* park_state values: the futex word each thread sleeps on. */
 enum { WP_AWAKE = 0, WP_SLEEPING = 1, WP_NOTIFIED = 2 };
@@ -93,6 +93,7 @@ struct wpool {
     uint64_t starve_ticks; /* 0: strict priority */
     int pin_workers;
     cpu_set_t cpus; /* the CPUs pool threads may use */
+    unsigned ncpus; /* how many */
     wpool_thread_hook on_start, on_stop;
     void *hook_ctx;
     char name[11];

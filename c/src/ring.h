@@ -49,9 +49,10 @@ typedef struct wp_ring {
     _Alignas(WP_CACHE_LINE) wp_slot *slots;
     uint64_t mask;
     uint32_t capacity;
-    uint64_t sample_mask;         /* see wp_ring_push(); set at creation */
-    _Atomic uint32_t room_wanted; /* 1: a producer may be parked on room_epoch */
-    _Atomic uint32_t room_epoch;  /* bumped when room appears or the ring closes */
+    uint64_t sample_mask;          /* see wp_ring_push(); set at creation */
+    _Atomic uint32_t room_wanted;  /* 1: a producer may be parked on room_epoch */
+    _Atomic uint32_t room_waiters; /* producers waiting for room (a hint) */
+    _Atomic uint32_t room_epoch;   /* bumped when room appears or the ring closes */
 } wp_ring;
 
 /* capacity must be a power of two. Returns WPOOL_OK or WPOOL_ENOMEM. */
@@ -133,6 +134,12 @@ static inline bool wp_ring_peek_stamp(wp_ring *r, uint64_t *stamp) {
     return true;
 }
 
+/* Whether the job at head is published (a pop would find it). Relaxed: a hint. */
+static inline bool wp_ring_published(wp_ring *r) {
+    uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
+    return atomic_load_explicit(&r->slots[pos & r->mask].seq, memory_order_relaxed) == pos + 1;
+}
+
 /* Jobs accepted so far (positions claimed, published or not). */
 static inline uint64_t wp_ring_accepted(wp_ring *r) {
     return atomic_load_explicit(&r->tail, memory_order_seq_cst) & ~WP_RING_CLOSED;
@@ -160,6 +167,18 @@ static inline uint64_t wp_ring_free_slots(wp_ring *r) {
     uint64_t tail = wp_ring_accepted(r);
     uint64_t used = tail - wp_ring_taken(r);
     return used < r->capacity ? r->capacity - used : 0;
+}
+
+/* Whether at least wp_ring_room_threshold() slots are free, or the ring is
+ * closed, judged from the slot that many positions past tail: it is free for
+ * this lap once its seq has moved on. Relaxed: a hint for spinning, which
+ * reads a line no consumer writes right now instead of `head`. */
+static inline bool wp_ring_half_free_hint(wp_ring *r) {
+    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    if (tail & WP_RING_CLOSED) return true;
+    uint64_t last = tail + (r->capacity / 2 ? r->capacity / 2 : 1) - 1;
+    uint64_t seq = atomic_load_explicit(&r->slots[last & r->mask].seq, memory_order_relaxed);
+    return (int64_t)(seq - last) >= 0;
 }
 
 /* A producer parked for room is woken once this many slots are free. */

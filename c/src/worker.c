@@ -16,12 +16,17 @@
 #include <string.h>
 
 /* How long a worker that found nothing keeps polling before it parks: long
- * enough to cover the gap between back-to-back submits and to ride out short
- * lulls without paying a 4-30 us wake-up, short enough that an idle pool goes
- * quiet at once. The first part pauses, the rest yields the CPU, so a spinning
- * worker never keeps a runnable producer off an oversubscribed core. */
-#define WP_SPIN_NS       20000u
-#define WP_SPIN_PAUSE_NS 2000u
+ * enough to cover the gap between back-to-back submits, short enough that an
+ * idle pool goes quiet at once. It polls with the pause instruction, never
+ * sched_yield(): on a busy machine a yield can give the CPU away for a whole
+ * time slice (milliseconds), and a worker that is neither polling nor parked
+ * is one that no submitter can wake. Parked, it is woken by a futex and the
+ * scheduler runs it at once (a thread that slept is favoured). After
+ * WP_SPIN_BUSY_NS the worker counts as idle: a stream of jobs with short gaps
+ * never touches the shared idle count, and High work arriving later does not
+ * start a temporary worker for nothing. */
+#define WP_SPIN_BUSY_NS 2000u
+#define WP_SPIN_NS      5000u
 
 /* Nested help (a job's blocking submit running queued jobs on its own thread)
  * goes on while this much of the thread's stack is left: it must not stop at a
@@ -135,16 +140,14 @@ static void run_job(wpool *p, wp_worker *w, const wpool_task *t, int prio, uint6
     wp_counter_add(&w->stats.completed[prio], 1);
 }
 
-/* Whether a job w may take is queued or being queued. Relaxed: a hint for
- * the spin loop; the parking decision uses has_work_sc(). */
+/* Whether a job w may take is published. A hint for the spin loop (the
+ * parking decision uses has_work_sc()). It looks at the slot a pop would take,
+ * not at `tail`: polling `tail` would pull the line every push writes into the
+ * poller's cache and make each producer's CAS miss. */
 static inline bool has_work_hint(wpool *p, const wp_worker *w) {
     int last = w->temporary ? WPOOL_HIGH : WPOOL_LOW;
-    for (int lvl = WPOOL_HIGH; lvl <= last; lvl++) {
-        wp_ring *r = &p->rings[lvl];
-        if ((atomic_load_explicit(&r->tail, memory_order_relaxed) & ~WP_RING_CLOSED) !=
-            atomic_load_explicit(&r->head, memory_order_relaxed))
-            return true;
-    }
+    for (int lvl = WPOOL_HIGH; lvl <= last; lvl++)
+        if (wp_ring_published(&p->rings[lvl])) return true;
     return false;
 }
 
@@ -190,18 +193,13 @@ void wp_mark_idle(wpool *p) {
     }
 }
 
-/* Polls for work, pausing, for up to `pause_ns`, then yielding the CPU
- * between polls until `spin_ns` have passed since `start`. Returns true as
- * soon as work appears. */
-static bool spin_for_work(wpool *p, const wp_worker *w, uint64_t start, uint64_t until_ns,
-                          bool pause) {
+/* Polls for work until `until_ns` have passed since `start`. Returns true as
+ * soon as some appears. */
+static bool spin_for_work(wpool *p, const wp_worker *w, uint64_t start, uint64_t until_ns) {
     for (;;) {
         for (unsigned i = 0; i < 64; i++) {
             if (has_work_hint(p, w)) return true;
-            if (pause)
-                wp_cpu_relax();
-            else
-                sched_yield();
+            wp_cpu_relax();
         }
         if (wp_now_ns() - start >= until_ns) return has_work_hint(p, w);
     }
@@ -364,14 +362,12 @@ static void *worker_main(void *arg) {
             run_job(p, w, &t, prio, stamp);
             continue;
         }
-        /* Nothing to do: poll briefly while still counted busy (so a worker
-         * between two jobs of a stream never touches the shared count), then
-         * count as idle (so High work arriving now need not start a temporary
-         * worker) while polling a little longer, then park. */
+        /* Nothing to do: poll briefly while still counted busy, then count
+         * as idle while polling a little longer, then park. */
         uint64_t start = wp_now_ns();
-        if (spin_for_work(p, w, start, WP_SPIN_PAUSE_NS, true)) continue;
+        if (spin_for_work(p, w, start, WP_SPIN_BUSY_NS)) continue;
         wp_mark_idle(p);
-        if (spin_for_work(p, w, start, WP_SPIN_NS, false)) {
+        if (spin_for_work(p, w, start, WP_SPIN_NS)) {
             mark_busy(p);
             continue;
         }
