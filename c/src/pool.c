@@ -139,7 +139,6 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
      * needs each job's age. */
     for (int i = 0; i < WPOOL_PRIORITIES; i++)
         p->rings[i].sample_mask = (i == WPOOL_HIGH || p->starve_ticks) ? 0 : WP_WAIT_SAMPLE - 1;
-    p->ncpus = (unsigned)CPU_COUNT(&p->cpus);
     wp_spin_init(&p->temp_lock);
     for (unsigned i = 0; i < nworkers; i++)
         init_worker(p, &p->workers[i], i, false);
@@ -179,45 +178,23 @@ static inline bool valid_prio(wpool_priority prio) {
 /* Waits for room in the ring of prio and queues *t. Returns WPOOL_OK,
  * WPOOL_ETIMEDOUT or WPOOL_ECLOSED. Rule 3 of docs/PARKING.md.
  *
- * A full ring is refilled only once half of it is free again. Retrying as
- * soon as one slot frees would keep the producer writing the very lines the
- * consumer is emptying, one job at a time, in lockstep (measured: 3x slower).
- * The wait spins a few microseconds, watching one slot half a ring ahead
- * rather than `head` (which every pop writes), then parks. */
-/* How long a producer waiting for room may yield the CPU instead of parking. */
-#define WP_ROOM_YIELD_NS 1000000u
-
-/* Whether the pool's workers and the producers waiting for room outnumber the
- * CPUs the pool may use. */
-static bool oversubscribed(const wpool *p, wp_ring *r) {
-    return p->nworkers + atomic_load_explicit(&r->room_waiters, memory_order_relaxed) > p->ncpus;
-}
-
+ * A full ring is refilled only once half of it is free again, and the wait
+ * for that parks at once. Draining half a ring takes tens of microseconds at
+ * the least: spinning through it takes a CPU from the workers (measured: the
+ * 4 us-job benchmark lost a third of its throughput to a producer yielding in
+ * a loop), and retrying as soon as one slot frees keeps the producer writing
+ * the very lines the consumer is emptying, one job at a time, in lockstep
+ * (3x slower). */
 static int wait_for_room(wpool *p, int prio, const wpool_task *t, uint64_t timeout_ns) {
     wp_ring *r = &p->rings[prio];
     uint64_t deadline = wp_deadline(timeout_ns), threshold = wp_ring_room_threshold(r);
-    uint64_t waited_from = wp_now_ns();
     int rc;
-    atomic_fetch_add_explicit(&r->room_waiters, 1, memory_order_relaxed);
     for (;;) {
         if ((rc = wp_ring_push(r, t, r->sample_mask)) != WP_RING_FULL) break;
-        if (timeout_ns != WPOOL_FOREVER && wp_now_ns() >= deadline) {
-            rc = -1;
-            break;
-        }
+        if (timeout_ns != WPOOL_FOREVER && wp_now_ns() >= deadline) return WPOOL_ETIMEDOUT;
         /* A job of this pool waiting for room runs queued jobs meanwhile, so
          * jobs that submit cannot deadlock a pool whose queues are full. */
         if (wp_help_one(p)) continue;
-        if (oversubscribed(p, r) && wp_now_ns() - waited_from < WP_ROOM_YIELD_NS) {
-            /* More threads want a CPU than there are: parking would hand the
-             * CPU to whoever the scheduler favours when we wake (usually the
-             * other producers), so the workers and producers run in separate
-             * phases, each contending with its own kind. Yielding lets a
-             * worker on this CPU drain while we stay ready to refill. */
-            while (!wp_ring_half_free_hint(r) && wp_now_ns() - waited_from < WP_ROOM_YIELD_NS)
-                sched_yield();
-            continue;
-        }
         uint32_t epoch = atomic_load_explicit(&r->room_epoch, memory_order_seq_cst);
         /* seq_cst: ordered before our re-check of head (rule 3). */
         atomic_store_explicit(&r->room_wanted, 1, memory_order_seq_cst);
@@ -225,8 +202,7 @@ static int wait_for_room(wpool *p, int prio, const wpool_task *t, uint64_t timeo
         atomic_fetch_add_explicit(&p->parks, 1, memory_order_relaxed);
         wp_park_wait(&r->room_epoch, epoch, deadline);
     }
-    atomic_fetch_sub_explicit(&r->room_waiters, 1, memory_order_relaxed);
-    return rc == WP_RING_OK ? WPOOL_OK : rc == WP_RING_IS_CLOSED ? WPOOL_ECLOSED : WPOOL_ETIMEDOUT;
+    return rc == WP_RING_OK ? WPOOL_OK : WPOOL_ECLOSED;
 }
 
 /* The slow path of a submission the ring refused (full or closed). */

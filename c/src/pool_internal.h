@@ -93,7 +93,6 @@ struct wpool {
     uint64_t starve_ticks; /* 0: strict priority */
     int pin_workers;
     cpu_set_t cpus; /* the CPUs pool threads may use */
-    unsigned ncpus; /* how many */
     wpool_thread_hook on_start, on_stop;
     void *hook_ctx;
     char name[11];

@@ -18,6 +18,7 @@
 #include "wpool.h"
 
 #include "clock.h"
+#include "spinlock.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -49,10 +50,9 @@ typedef struct wp_ring {
     _Alignas(WP_CACHE_LINE) wp_slot *slots;
     uint64_t mask;
     uint32_t capacity;
-    uint64_t sample_mask;          /* see wp_ring_push(); set at creation */
-    _Atomic uint32_t room_wanted;  /* 1: a producer may be parked on room_epoch */
-    _Atomic uint32_t room_waiters; /* producers waiting for room (a hint) */
-    _Atomic uint32_t room_epoch;   /* bumped when room appears or the ring closes */
+    uint64_t sample_mask;         /* see wp_ring_push(); set at creation */
+    _Atomic uint32_t room_wanted; /* 1: a producer may be parked on room_epoch */
+    _Atomic uint32_t room_epoch;  /* bumped when room appears or the ring closes */
 } wp_ring;
 
 /* capacity must be a power of two. Returns WPOOL_OK or WPOOL_ENOMEM. */
@@ -64,8 +64,19 @@ uint64_t wp_ring_close(wp_ring *r);
 /* Queues *t. The job is stamped with the tick clock when its position is a
  * multiple of sample_mask + 1 (sample_mask + 1 a power of two), else with 0:
  * "not sampled". */
+/* After a lost CAS on head or tail: another thread on another CPU took the
+ * position. Retrying at once makes the index's line bounce between the CPUs
+ * on every attempt; pausing (1, 2, 4 ... 32 pauses) lets the winner do its
+ * next few claims with the line still in its cache. */
+static inline void wp_ring_contended(unsigned *spins) {
+    for (unsigned i = 0; i < (1u << *spins); i++)
+        wp_cpu_relax();
+    if (*spins < 5) ++*spins;
+}
+
 static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_mask) {
     uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    unsigned spins = 0;
     wp_slot *s;
     for (;;) {
         if (pos & WP_RING_CLOSED) return WP_RING_IS_CLOSED;
@@ -79,6 +90,7 @@ static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_
             if (atomic_compare_exchange_weak_explicit(&r->tail, &pos, pos + 1, memory_order_seq_cst,
                                                       memory_order_relaxed))
                 break;
+            wp_ring_contended(&spins);
         } else if (dif < 0) {
             /* The slot still holds the job from one lap ago: full. Re-read tail
              * once so a close that raced with us reports closed, not full. */
@@ -98,6 +110,7 @@ static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_
 
 static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp) {
     uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
+    unsigned spins = 0;
     wp_slot *s;
     for (;;) {
         s = &r->slots[pos & r->mask];
@@ -110,6 +123,7 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp) {
             if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1, memory_order_seq_cst,
                                                       memory_order_relaxed))
                 break;
+            wp_ring_contended(&spins);
         } else if (dif < 0) {
             return false; /* empty, or the job at head is not published yet */
         } else {
@@ -167,18 +181,6 @@ static inline uint64_t wp_ring_free_slots(wp_ring *r) {
     uint64_t tail = wp_ring_accepted(r);
     uint64_t used = tail - wp_ring_taken(r);
     return used < r->capacity ? r->capacity - used : 0;
-}
-
-/* Whether at least wp_ring_room_threshold() slots are free, or the ring is
- * closed, judged from the slot that many positions past tail: it is free for
- * this lap once its seq has moved on. Relaxed: a hint for spinning, which
- * reads a line no consumer writes right now instead of `head`. */
-static inline bool wp_ring_half_free_hint(wp_ring *r) {
-    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (tail & WP_RING_CLOSED) return true;
-    uint64_t last = tail + (r->capacity / 2 ? r->capacity / 2 : 1) - 1;
-    uint64_t seq = atomic_load_explicit(&r->slots[last & r->mask].seq, memory_order_relaxed);
-    return (int64_t)(seq - last) >= 0;
 }
 
 /* A producer parked for room is woken once this many slots are free. */
