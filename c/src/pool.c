@@ -198,7 +198,14 @@ static int wait_for_room(wpool *p, int prio, const wpool_task *t, uint64_t timeo
         uint32_t epoch = atomic_load_explicit(&r->room_epoch, memory_order_seq_cst);
         /* seq_cst: ordered before our re-check of head (rule 3). */
         atomic_store_explicit(&r->room_wanted, 1, memory_order_seq_cst);
-        if (wp_ring_free_slots(r) >= threshold || wp_ring_is_closed(r)) continue;
+        if (wp_ring_is_closed(r)) continue;
+        if (wp_ring_free_slots(r) >= threshold) {
+            /* Head says there is room, yet the push found the slot at tail
+             * still full: its consumer has taken it (moved head) but was
+             * preempted before freeing it. Let it run. */
+            sched_yield();
+            continue;
+        }
         atomic_fetch_add_explicit(&p->parks, 1, memory_order_relaxed);
         wp_park_wait(&r->room_epoch, epoch, deadline);
     }

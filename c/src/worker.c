@@ -230,6 +230,9 @@ static int idle_wait(wpool *p, wp_worker *w) {
         atomic_store_explicit(&w->park_state, WP_AWAKE, memory_order_relaxed);
         if (atomic_load_explicit(&p->stop, memory_order_seq_cst)) return WP_EXIT;
         if (claimed || has_work_sc(p, w)) {
+            /* A position claimed but not yet published means its producer was
+             * preempted between the two: let it run rather than poll. */
+            if (!claimed && !has_work_hint(p, w)) sched_yield();
             mark_busy(p);
             return WP_WORK;
         }
