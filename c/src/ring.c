@@ -20,6 +20,7 @@ int wp_ring_init(wp_ring *r, uint32_t capacity) {
     atomic_init(&r->tail, 0);
     atomic_init(&r->head, 0);
     atomic_init(&r->room_wanted, 0);
+    atomic_init(&r->room_waiters, 0);
     atomic_init(&r->room_epoch, 0);
     return WPOOL_OK;
 }

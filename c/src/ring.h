@@ -40,7 +40,7 @@ typedef struct wp_slot {
     wpool_task task;
 } wp_slot;
 
-enum { WP_RING_OK = 0, WP_RING_FULL = 1, WP_RING_IS_CLOSED = 2 };
+enum { WP_RING_OK = 0, WP_RING_FULL = 1, WP_RING_IS_CLOSED = 2, WP_RING_TIMED_OUT = 3 };
 
 typedef struct wp_ring {
     _Alignas(WP_CACHE_LINE) _Atomic uint64_t tail; /* producers' line */
@@ -50,9 +50,10 @@ typedef struct wp_ring {
     _Alignas(WP_CACHE_LINE) wp_slot *slots;
     uint64_t mask;
     uint32_t capacity;
-    uint64_t sample_mask;         /* see wp_ring_push(); set at creation */
-    _Atomic uint32_t room_wanted; /* 1: a producer may be parked on room_epoch */
-    _Atomic uint32_t room_epoch;  /* bumped when room appears or the ring closes */
+    uint64_t sample_mask;          /* see wp_ring_push(); set at creation */
+    _Atomic uint32_t room_wanted;  /* 1: a producer may be parked on room_epoch */
+    _Atomic uint32_t room_waiters; /* producers in wait_for_room (a hint) */
+    _Atomic uint32_t room_epoch;   /* bumped when room appears or the ring closes */
 } wp_ring;
 
 /* capacity must be a power of two. Returns WPOOL_OK or WPOOL_ENOMEM. */
@@ -185,7 +186,20 @@ static inline uint64_t wp_ring_free_slots(wp_ring *r) {
 
 /* A producer parked for room is woken once this many slots are free. */
 static inline uint64_t wp_ring_room_threshold(const wp_ring *r) {
-    return r->capacity / 2 ? r->capacity / 2 : 1;
+    return r->capacity - r->capacity / 4;
+}
+
+/* Whether at least wp_ring_room_threshold() slots are free, or the ring is
+ * closed, judged from the slot that many positions past tail: it is free for
+ * this lap once its seq has moved on. Relaxed: a hint for spinning, which
+ * reads a line no consumer is writing right now, not `head`, which every pop
+ * writes. */
+static inline bool wp_ring_room_hint(wp_ring *r) {
+    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    if (tail & WP_RING_CLOSED) return true;
+    uint64_t last = tail + wp_ring_room_threshold(r) - 1;
+    uint64_t seq = atomic_load_explicit(&r->slots[last & r->mask].seq, memory_order_relaxed);
+    return (int64_t)(seq - last) >= 0;
 }
 
 #endif /* WP_RING_H */

@@ -50,7 +50,7 @@ wp_worker *wp_current_worker(void) {
 /* ------------------------------------------------------------------------ */
 
 /* Called after every successful pop: if a producer is parked waiting for room
- * in r and half the ring is free, wake it (rule 3). Waiting for half amortizes
+ * in r and 3/4 of the ring is free, wake it (rule 3). The threshold amortizes
  * the wake-up over many jobs instead of paying a system call per pop while the
  * ring is nearly full. One load of a read-mostly line per job otherwise. */
 static inline void wake_room_waiters(wp_ring *r) {
