@@ -246,7 +246,16 @@ static int submit_slow(wpool *p, int prio, const wpool_task *t, uint64_t timeout
     return rc;
 }
 
+/* Whether shutdown has begun. wpool_shutdown() sets `closed` before it closes
+ * the rings one by one, so a submitter that saw one ring closed (an acquire in
+ * wp_ring_push()) sees this too, and cannot then get a job into a ring not yet
+ * closed: intake stops at once for every priority. */
+static inline bool intake_closed(wpool *p) {
+    return atomic_load_explicit(&p->closed, memory_order_relaxed) != 0;
+}
+
 static inline int submit(wpool *p, wpool_priority prio, const wpool_task *t, uint64_t timeout_ns) {
+    if (intake_closed(p)) return WPOOL_ECLOSED;
     int rc = wp_ring_push(&p->rings[prio], t, p->rings[prio].sample_mask);
     if (rc != WP_RING_OK) return submit_slow(p, (int)prio, t, timeout_ns, rc);
     wp_notify(p, (int)prio, 1);
@@ -283,6 +292,7 @@ int wpool_submit_batch(wpool *p, wpool_priority prio, const wpool_task *tasks, s
     if (!p || !valid_prio(prio) || (n && !tasks)) return WPOOL_EINVAL;
     for (size_t i = 0; i < n; i++)
         if (!tasks[i].run) return WPOOL_EINVAL;
+    if (intake_closed(p)) return WPOOL_ECLOSED;
     wp_ring *r = &p->rings[prio];
     size_t done = 0, notified = 0;
     int rc = WPOOL_OK;

@@ -80,7 +80,12 @@ static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_
     unsigned spins = 0;
     wp_slot *s;
     for (;;) {
-        if (pos & WP_RING_CLOSED) return WP_RING_IS_CLOSED;
+        if (pos & WP_RING_CLOSED) {
+            /* acquire: pairs with the closing fetch_or, so the caller also
+             * sees the pool's `closed` flag, stored before it. */
+            atomic_thread_fence(memory_order_acquire);
+            return WP_RING_IS_CLOSED;
+        }
         s = &r->slots[pos & r->mask];
         /* acquire: the consumer that freed this slot is done reading it. */
         uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
