@@ -217,8 +217,9 @@ WPOOL_API void wpool_destroy(wpool *p);
  * Returns WPOOL_OK, WPOOL_ECLOSED (shut down, also while waiting) or
  * WPOOL_EINVAL (p or fn NULL, prio out of range). Called from one of the
  * pool's own jobs while the queue is full, it runs queued jobs on the calling
- * thread while it waits (nesting up to 8 deep), so jobs that submit jobs do
- * not deadlock a pool whose queues are full.
+ * thread while it waits (nesting as deep as the thread's stack allows, less a
+ * reserve), so jobs that submit jobs do not deadlock a pool whose queues are
+ * full.
  */
 WPOOL_API int wpool_submit(wpool *p, wpool_priority prio, wpool_fn fn, void *arg);
 

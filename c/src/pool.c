@@ -180,6 +180,10 @@ static inline bool valid_prio(wpool_priority prio) {
 
 /* How long a producer waiting for room beside another one polls first. */
 #define WP_ROOM_SPIN_NS 8000u
+/* A parked producer re-checks for any room after this long, doubling up to
+ * the maximum while it stays parked. */
+#define WP_ROOM_PATIENCE_NS     1000000u
+#define WP_ROOM_PATIENCE_MAX_NS 64000000u
 
 /* Waits for room in the ring of prio and queues *t. Returns WPOOL_OK,
  * WPOOL_ETIMEDOUT or WPOOL_ECLOSED. Rule 3 of docs/PARKING.md.
@@ -197,6 +201,7 @@ static inline bool valid_prio(wpool_priority prio) {
 static int wait_for_room(wpool *p, int prio, const wpool_task *t, uint64_t timeout_ns) {
     wp_ring *r = &p->rings[prio];
     uint64_t deadline = wp_deadline(timeout_ns), threshold = wp_ring_room_threshold(r);
+    uint64_t patience = WP_ROOM_PATIENCE_NS;
     bool spun = false;
     int rc;
     atomic_fetch_add_explicit(&r->room_waiters, 1, memory_order_relaxed);
@@ -221,15 +226,22 @@ static int wait_for_room(wpool *p, int prio, const wpool_task *t, uint64_t timeo
         /* seq_cst: ordered before our re-check of head (rule 3). */
         atomic_store_explicit(&r->room_wanted, 1, memory_order_seq_cst);
         if (wp_ring_is_closed(r)) continue;
-        if (wp_ring_free_slots(r) >= threshold) {
-            /* Head says there is room, yet the push found the slot at tail
-             * still full: its consumer has taken it (moved head) but was
-             * preempted before freeing it. Let it run. */
+        uint64_t free_slots = wp_ring_free_slots(r);
+        if (free_slots >= threshold || (free_slots > 0 && patience > WP_ROOM_PATIENCE_NS)) {
+            /* Head says there is room (enough of it, or any after a timed
+             * wait), yet the push found the slot at tail still full: its
+             * consumer has taken it but was preempted before freeing it. */
             sched_yield();
             continue;
         }
+        /* Consumers wake us once the threshold is free. If they stop short
+         * of it (say, a job waits for something only this producer will
+         * make), the timed wait takes whatever room there is, late but surely. */
         atomic_fetch_add_explicit(&p->parks, 1, memory_order_relaxed);
-        wp_park_wait(&r->room_epoch, epoch, deadline);
+        uint64_t wake_at = wp_now_ns() + patience;
+        bool timed_out = wp_park_wait(&r->room_epoch, epoch,
+                                      wake_at < deadline ? wake_at : deadline) == WP_PARK_TIMEDOUT;
+        if (timed_out && patience < WP_ROOM_PATIENCE_MAX_NS) patience *= 2;
     }
     atomic_fetch_sub_explicit(&r->room_waiters, 1, memory_order_relaxed);
     return rc == WP_RING_OK ? WPOOL_OK : rc == WP_RING_IS_CLOSED ? WPOOL_ECLOSED : WPOOL_ETIMEDOUT;

@@ -32,7 +32,7 @@
  * goes on while this much of the thread's stack is left: it must not stop at a
  * fixed depth, or a tree of jobs that submit into full rings can leave every
  * thread parked. Without the stack's bounds, a fixed depth is the fallback. */
-#define WP_HELP_STACK_RESERVE  (256u * 1024u)
+#define WP_HELP_STACK_RESERVE  (128u * 1024u)
 #define WP_HELP_FALLBACK_DEPTH 64u
 
 enum { WP_WORK, WP_EXIT, WP_RETIRE };
@@ -459,7 +459,7 @@ static void thread_setup(wpool *p, wp_worker *w) {
         void *low;
         size_t size;
         if (pthread_attr_getstack(&attr, &low, &size) == 0) {
-            size_t reserve = size / 4 > WP_HELP_STACK_RESERVE ? size / 4 : WP_HELP_STACK_RESERVE;
+            size_t reserve = size / 32 > WP_HELP_STACK_RESERVE ? size / 32 : WP_HELP_STACK_RESERVE;
             if (reserve < size) wp_stack_floor = (uintptr_t)low + reserve;
         }
         pthread_attr_destroy(&attr);
