@@ -110,6 +110,7 @@ int main(void) {
     cfg.max_temp_workers = 2;
     cfg.temp_idle_ms = 300;
     cfg.thread_name = "demo";
+    cfg.wait_sampling = 1; /* a handful of jobs: measure every queue wait */
     wpool *pool;
     int rc = wpool_create(&cfg, &pool);
     if (rc != WPOOL_OK) {

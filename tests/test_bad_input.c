@@ -59,6 +59,16 @@ static void create_rejects(void) {
         CHECK(p == SENTINEL);
     }
 
+    /* wait_sampling: a power of two up to 1024. */
+    static const uint32_t bad_sampling[] = {3, 6, 1000, 2048, 0x80000000u};
+    for (size_t i = 0; i < sizeof bad_sampling / sizeof bad_sampling[0]; i++) {
+        wpool_config_init(&cfg);
+        cfg.workers = 1;
+        cfg.wait_sampling = bad_sampling[i];
+        CHECK_RC(wpool_create(&cfg, &p), WPOOL_EINVAL);
+        CHECK(p == SENTINEL);
+    }
+
     /* The limit itself is valid (temporary workers are started lazily). */
     wpool_config_init(&cfg);
     cfg.workers = 1;

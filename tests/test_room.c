@@ -34,8 +34,31 @@ static void *late_producer(void *arg) {
     return NULL;
 }
 
+/* wait_sampling = 1 measures every Normal/Low wait; the default, 1 in 8. */
+static void sampling(void) {
+    static const uint32_t every[] = {1, 0, 4};
+    static const uint64_t expect[] = {64, 8, 16};
+    for (int k = 0; k < 3; k++) {
+        wpool_config cfg;
+        wpool_config_init(&cfg);
+        cfg.workers = 1;
+        if (every[k] != 0) cfg.wait_sampling = every[k];
+        pool = make_pool(&cfg);
+        for (int i = 0; i < 64; i++)
+            CHECK_OK(wpool_submit(pool, WPOOL_LOW, quick_job, NULL));
+        for (int i = 0; i < 5; i++)
+            CHECK_OK(wpool_submit(pool, WPOOL_HIGH, quick_job, NULL));
+        CHECK_OK(wpool_wait_idle(pool, 10 * SEC_NS));
+        wpool_stats s = get_stats(pool);
+        CHECK_EQ(s.wait_count[WPOOL_LOW], expect[k]);
+        CHECK_EQ(s.wait_count[WPOOL_HIGH], 5);
+        wpool_destroy(pool);
+    }
+}
+
 int main(void) {
     test_watchdog("room", 60);
+    sampling();
     for (int round = 0; round < 3; round++) {
         wpool_config cfg;
         wpool_config_init(&cfg);

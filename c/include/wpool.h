@@ -125,6 +125,10 @@ typedef struct wpool_config {
     wpool_thread_hook on_thread_start; /* optional, see wpool_thread_hook */
     wpool_thread_hook on_thread_stop;  /* optional                        */
     void *hook_ctx;                    /* passed to both hooks            */
+    uint32_t wait_sampling;            /* measure the queue wait of one
+                                          Normal/Low job in this many (a power
+                                          of two, at most 1024); 1: every job;
+                                          0: default (8). High: every job. */
 } wpool_config;
 
 /** Limits that wpool_create() enforces (larger values are WPOOL_EINVAL). */
@@ -138,9 +142,10 @@ typedef struct wpool_config {
  * Per-job counts are indexed by wpool_priority.
  *
  * Queue waits (submit to start, over the pool's lifetime, ~6% resolution) are
- * measured for every High job and for one Normal or Low job in 8 (every one
- * when starvation_ms > 0): two clock reads per job would add a quarter to the
- * cost of a small job. wait_count says how many were measured.
+ * measured for every High job and for one Normal or Low job in
+ * wpool_config.wait_sampling (default 8; every one when starvation_ms > 0):
+ * two clock reads per job would add a quarter to the cost of a small job.
+ * wait_count says how many were measured.
  */
 typedef struct wpool_stats {
     uint64_t submitted[3]; /* accepted jobs (WPOOL_OK)                      */

@@ -26,6 +26,7 @@ void wpool_config_init(wpool_config *cfg) {
         cfg->capacity[i] = WPOOL_DEFAULT_CAPACITY;
     cfg->starvation_ms = 0;
     cfg->thread_name = NULL;
+    cfg->wait_sampling = WP_WAIT_SAMPLE;
 }
 
 static unsigned online_cpus(void) {
@@ -91,7 +92,8 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
     else
         wpool_config_init(&cfg);
     unsigned nworkers = cfg.workers ? cfg.workers : online_cpus();
-    if (nworkers > WPOOL_MAX_WORKERS || cfg.max_temp_workers > WPOOL_MAX_WORKERS)
+    if (nworkers > WPOOL_MAX_WORKERS || cfg.max_temp_workers > WPOOL_MAX_WORKERS ||
+        cfg.wait_sampling > 1024 || (cfg.wait_sampling & (cfg.wait_sampling - 1)))
         return WPOOL_EINVAL;
     uint32_t capacity[WPOOL_PRIORITIES];
     for (int i = 0; i < WPOOL_PRIORITIES; i++) {
@@ -136,11 +138,12 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
             CPU_SET(cpu, &p->cpus);
     }
     /* Queue waits are measured for every High job, and for one Normal or Low
-     * job in WP_WAIT_SAMPLE (two clock reads per job cost ~15 ns here, a
+     * job in `sampling` (two clock reads per job cost ~15 ns here, a
      * quarter of a job's whole cost), or every one when the starvation bound
      * needs each job's age. */
+    uint32_t sampling = cfg.wait_sampling ? cfg.wait_sampling : WP_WAIT_SAMPLE;
     for (int i = 0; i < WPOOL_PRIORITIES; i++)
-        p->rings[i].sample_mask = (i == WPOOL_HIGH || p->starve_ticks) ? 0 : WP_WAIT_SAMPLE - 1;
+        p->rings[i].sample_mask = (i == WPOOL_HIGH || p->starve_ticks) ? 0 : sampling - 1;
     p->batching = nworkers >= 2 && nworkers <= 64 && !p->starve_ticks;
     wp_spin_init(&p->temp_lock);
     for (unsigned i = 0; i < nworkers; i++)
