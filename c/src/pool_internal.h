@@ -53,7 +53,7 @@ typedef struct wp_worker_stats {
  * workers went from ~50 to ~33 ns per empty job). Held jobs stay visible:
  * the owner takes them in order, before newer jobs of their level and after
  * any higher-priority work; an idle worker steals them; a shutdown that gives
- * up discards them. See docs/PARKING.md, "Batches". */
+ * up discards them. See docs/PARKING.md, rule 5. */
 #define WP_BATCH         4u
 #define WP_BATCH_BACKLOG 32u
 

@@ -142,11 +142,11 @@ static bool steal_held(wpool *p, const wp_worker *w, int prio, wpool_task *t, in
     return false;
 }
 
-/* Whether another worker holds jobs that w could steal (rule 6). */
+/* Whether another worker holds jobs that w could steal (rule 5). */
 static bool peers_hold_work(wpool *p, const wp_worker *w) {
     if (!p->batching || w->temporary) return false;
     for (int prio = WPOOL_NORMAL; prio <= WPOOL_LOW; prio++) {
-        /* seq_cst: the re-check of rule 6, against the owner's fetch_or. */
+        /* seq_cst: the re-check of rule 5, against the owner's fetch_or. */
         uint64_t mask = atomic_load_explicit(&p->held_mask[prio], memory_order_seq_cst) &
                         ~((uint64_t)1 << w->index);
         while (mask) {
@@ -188,7 +188,7 @@ static bool pop_or_batch(wpool *p, wp_worker *w, int lvl, wpool_task *t, uint64_
         if (w->held_flagged)
             atomic_fetch_and_explicit(&p->held_mask[w->held_flag_prio], ~((uint64_t)1 << w->index),
                                       memory_order_seq_cst);
-        /* seq_cst (rule 6): announce before looking for parked workers. */
+        /* seq_cst (rule 5): announce before looking for parked workers. */
         atomic_fetch_or_explicit(&p->held_mask[lvl], (uint64_t)1 << w->index, memory_order_seq_cst);
         w->held_flagged = 1;
         w->held_flag_prio = lvl;
