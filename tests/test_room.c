@@ -34,7 +34,9 @@ static void *late_producer(void *arg) {
     return NULL;
 }
 
-/* wait_sampling = 1 measures every Normal/Low wait; the default, 1 in 8. */
+/* Queue waits: a burst of Low jobs queued behind a busy worker is measured one
+ * job in wait_sampling (1: all; default 8); a job that finds its ring empty
+ * is always measured, and so is every High job. */
 static void sampling(void) {
     static const uint32_t every[] = {1, 0, 4};
     static const uint64_t expect[] = {64, 8, 16};
@@ -44,14 +46,25 @@ static void sampling(void) {
         cfg.workers = 1;
         if (every[k] != 0) cfg.wait_sampling = every[k];
         pool = make_pool(&cfg);
+        test_gate g;
+        gate_init(&g);
+        CHECK_OK(wpool_submit(pool, WPOOL_NORMAL, gate_job, &g));
+        WAIT_GATE_ENTERED(&g, 1);
         for (int i = 0; i < 64; i++)
             CHECK_OK(wpool_submit(pool, WPOOL_LOW, quick_job, NULL));
         for (int i = 0; i < 5; i++)
             CHECK_OK(wpool_submit(pool, WPOOL_HIGH, quick_job, NULL));
+        gate_open(&g);
         CHECK_OK(wpool_wait_idle(pool, 10 * SEC_NS));
         wpool_stats s = get_stats(pool);
         CHECK_EQ(s.wait_count[WPOOL_LOW], expect[k]);
         CHECK_EQ(s.wait_count[WPOOL_HIGH], 5);
+        /* A trickle: each Low job finds the ring empty, and is measured. */
+        for (int i = 0; i < 5; i++) {
+            CHECK_OK(wpool_submit(pool, WPOOL_LOW, quick_job, NULL));
+            CHECK_OK(wpool_wait_idle(pool, 10 * SEC_NS));
+        }
+        CHECK_EQ(get_stats(pool).wait_count[WPOOL_LOW], expect[k] + 5);
         wpool_destroy(pool);
     }
 }

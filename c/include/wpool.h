@@ -142,10 +142,11 @@ typedef struct wpool_config {
  * Per-job counts are indexed by wpool_priority.
  *
  * Queue waits (submit to start, over the pool's lifetime, ~6% resolution) are
- * measured for every High job and for one Normal or Low job in
- * wpool_config.wait_sampling (default 8; every one when starvation_ms > 0):
- * two clock reads per job would add a quarter to the cost of a small job.
- * wait_count says how many were measured.
+ * measured for every High job, for every Normal or Low job that finds its
+ * queue empty, and for one Normal or Low job in wpool_config.wait_sampling
+ * (default 8) of a burst (every one when starvation_ms > 0): two clock reads
+ * per job would add a quarter to the cost of a small job. wait_count says how
+ * many were measured.
  */
 typedef struct wpool_stats {
     uint64_t submitted[3]; /* accepted jobs (WPOOL_OK)                      */
@@ -154,7 +155,7 @@ typedef struct wpool_stats {
     uint64_t rejected[3];  /* submissions refused with EFULL or ETIMEDOUT   */
     uint64_t queued[3];    /* jobs waiting now (queue depth)                */
     unsigned workers;      /* regular workers                               */
-    unsigned busy_workers; /* threads (regular and temporary) not idle      */
+    unsigned busy_workers; /* threads (regular and temporary) running a job */
     unsigned temp_workers; /* temporary workers alive now                   */
     uint64_t temp_spawned, temp_retired;
     uint64_t wait_p50_ns[3], wait_p99_ns[3]; /* queue wait percentiles    */

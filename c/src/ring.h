@@ -63,8 +63,8 @@ void wp_ring_destroy(wp_ring *r);
 uint64_t wp_ring_close(wp_ring *r);
 
 /* Queues *t. The job is stamped with the tick clock when its position is a
- * multiple of sample_mask + 1 (sample_mask + 1 a power of two), else with 0:
- * "not sampled". */
+ * multiple of sample_mask + 1 (a power of two) or the ring was empty;
+ * wp_ring_pop() then returns its ticks, else 0: "not sampled". */
 /* After a lost CAS on head or tail: another thread on another CPU took the
  * position. Retrying at once makes the index's line bounce between the CPUs
  * on every attempt; pausing (1, 2, 4 ... 32 pauses) lets the winner do its
@@ -108,7 +108,13 @@ static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_
         }
     }
     s->task = *t;
-    atomic_store_explicit(&s->stamp, (pos & sample_mask) ? 0 : wp_ticks(), memory_order_relaxed);
+    /* Sampled: every (sample_mask + 1)-th position, and any job queued behind
+     * an empty ring (the previous position already taken and freed), so a
+     * trickle of jobs is measured whole and a burst one job in N. */
+    bool sample = (pos & sample_mask) == 0 ||
+                  atomic_load_explicit(&r->slots[(pos - 1) & r->mask].seq, memory_order_relaxed) ==
+                      pos + r->mask;
+    atomic_store_explicit(&s->stamp, sample ? wp_ticks() : 0, memory_order_relaxed);
     /* release: publishes the task and stamp to the consumer of pos. */
     atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
     return WP_RING_OK;

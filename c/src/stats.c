@@ -77,9 +77,9 @@ int wpool_get_stats(wpool *p, wpool_stats *out) {
         out->wait_mean_ns[prio] =
             out->wait_count[prio] ? out->wait_sum_ns[prio] / out->wait_count[prio] : 0;
     }
-    int32_t busy = (int32_t)atomic_load_explicit(&p->busy, memory_order_relaxed);
     out->workers = p->nworkers;
-    out->busy_workers = busy > 0 ? (unsigned)busy : 0;
+    for (int prio = 0; prio < WPOOL_PRIORITIES; prio++)
+        out->busy_workers += (unsigned)out->running[prio];
     out->temp_workers = atomic_load_explicit(&p->temp_alive, memory_order_relaxed);
     out->max_temp_workers = p->max_temp;
     out->temp_spawned = atomic_load_explicit(&p->temp_spawned, memory_order_relaxed);
@@ -157,7 +157,7 @@ int wpool_stats_prometheus(const wpool_stats *s, char *buf, size_t size) {
              (unsigned long long)s->wait_count[i]);
     }
     scalar(&t, "workers", "gauge", "Regular worker threads.", s->workers);
-    scalar(&t, "busy_workers", "gauge", "Threads not idle.", s->busy_workers);
+    scalar(&t, "busy_workers", "gauge", "Threads running a job.", s->busy_workers);
     scalar(&t, "temp_workers", "gauge", "Temporary workers alive.", s->temp_workers);
     scalar(&t, "temp_workers_max", "gauge", "Temporary worker limit.", s->max_temp_workers);
     scalar(&t, "temp_spawned_total", "counter", "Temporary workers started.", s->temp_spawned);
