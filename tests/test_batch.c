@@ -41,17 +41,23 @@ static void make_tasks(wpool_task *tasks, test_gate *gate) {
         tasks[i + 1] = (wpool_task){count_run, count_discard, (void *)(intptr_t)i};
 }
 
+/* A pool of two workers, both parked, no temporary workers. */
+static wpool *two_parked_workers(void) {
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.workers = 2;
+    cfg.max_temp_workers = 0;
+    wpool *p = make_pool(&cfg);
+    CHECK_OK(wpool_wait_idle(p, 10 * SEC_NS));
+    sleep_ms(2); /* past the workers' polling: parked */
+    return p;
+}
+
 /* With one worker blocked in a gate job, the other runs every other job,
  * including any the blocked one took in the same batch as the gate job. */
 static void no_job_stranded(wpool_priority prio) {
     for (int round = 0; round < ROUND; round++) {
-        wpool_config cfg;
-        wpool_config_init(&cfg);
-        cfg.workers = 2;
-        cfg.max_temp_workers = 0;
-        wpool *p = make_pool(&cfg);
-        CHECK_OK(wpool_wait_idle(p, 10 * SEC_NS));
-        sleep_ms(2); /* let both workers park */
+        wpool *p = two_parked_workers();
         test_gate gate;
         gate_init(&gate);
         reset();
@@ -79,13 +85,7 @@ static void no_job_stranded(wpool_priority prio) {
  * started, held ones included, before it returns. */
 static void held_jobs_discarded(void) {
     for (int round = 0; round < ROUND; round++) {
-        wpool_config cfg;
-        wpool_config_init(&cfg);
-        cfg.workers = 2;
-        cfg.max_temp_workers = 0;
-        wpool *p = make_pool(&cfg);
-        CHECK_OK(wpool_wait_idle(p, 10 * SEC_NS));
-        sleep_ms(2);
+        wpool *p = two_parked_workers();
         test_gate gate;
         gate_init(&gate);
         reset();

@@ -20,17 +20,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 
-static int thread_count(void) {
-    DIR *d = opendir("/proc/self/task");
-    CHECK(d != NULL);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.') n++;
-    closedir(d);
-    return n;
-}
-
 #ifdef WPOOL_TEST_SANITIZED
 
 const char *__asan_default_options(void);

@@ -44,17 +44,6 @@ int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, v
     return next(t, attr, fn, arg);
 }
 
-static int thread_count(void) {
-    DIR *d = opendir("/proc/self/task");
-    CHECK(d != NULL);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.') n++;
-    closedir(d);
-    return n;
-}
-
 static void create_fails(void) {
     int before = thread_count();
     for (int ok_first = 0; ok_first < 3; ok_first++) {

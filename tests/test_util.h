@@ -17,6 +17,7 @@
 #include "wpool.h"
 
 #include <inttypes.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -197,6 +198,18 @@ static inline void test_summary(const char *name) {
     printf("%s [%s]: OK (%ld checks)\n", name, WPOOL_TEST_VARIANT,
            atomic_load(&test_checks_passed));
     fflush(stdout);
+}
+
+/* Threads in this process now (Linux: /proc/self/task). */
+static inline int thread_count(void) {
+    DIR *d = opendir("/proc/self/task");
+    CHECK(d != NULL);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
 }
 
 /* Creates a pool from cfg, failing the test on error. */
