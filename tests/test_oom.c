@@ -160,17 +160,9 @@ int posix_memalign(void **out, size_t align, size_t n) {
 }
 
 /* Neither fail nor track glibc's allocations for a new thread. */
-typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, void *(*fn)(void *),
                    void *restrict arg) {
-    static _Atomic(create_fn) real;
-    create_fn next = atomic_load(&real);
-    if (!next) {
-        void *sym = dlsym(RTLD_NEXT, "pthread_create");
-        if (!sym) abort();
-        memcpy(&next, &sym, sizeof next);
-        atomic_store(&real, next);
-    }
+    create_fn next = real_pthread_create();
     in_thread_create++;
     int rc = next(t, attr, fn, arg);
     in_thread_create--;

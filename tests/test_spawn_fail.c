@@ -21,18 +21,9 @@
 static atomic_int creates_before_failure = -1;
 static atomic_int refused;
 
-typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-
 int pthread_create(pthread_t *restrict t, const pthread_attr_t *restrict attr, void *(*fn)(void *),
                    void *restrict arg) {
-    static _Atomic(create_fn) real;
-    create_fn next = atomic_load(&real);
-    if (!next) {
-        void *sym = dlsym(RTLD_NEXT, "pthread_create");
-        if (!sym) abort();
-        memcpy(&next, &sym, sizeof next); /* object to function pointer, portably */
-        atomic_store(&real, next);
-    }
+    create_fn next = real_pthread_create();
     int left = atomic_load(&creates_before_failure);
     while (left >= 0) {
         if (left == 0) {

@@ -18,6 +18,7 @@
 
 #include <inttypes.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -198,6 +199,20 @@ static inline void test_summary(const char *name) {
     printf("%s [%s]: OK (%ld checks)\n", name, WPOOL_TEST_VARIANT,
            atomic_load(&test_checks_passed));
     fflush(stdout);
+}
+
+/* The C library's pthread_create, for tests that interpose their own. */
+typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static inline create_fn real_pthread_create(void) {
+    static _Atomic(create_fn) real;
+    create_fn next = atomic_load(&real);
+    if (!next) {
+        void *sym = dlsym(RTLD_NEXT, "pthread_create");
+        if (!sym) abort();
+        memcpy(&next, &sym, sizeof next); /* object to function pointer, portably */
+        atomic_store(&real, next);
+    }
+    return next;
 }
 
 /* Threads in this process now (Linux: /proc/self/task). */
