@@ -8,6 +8,8 @@
  *   wpool_submit_task(WPOOL_FOREVER)): no deadlock (the caller runs queued
  *   jobs while it waits), every child runs once, the parent returns;
  * - two workers whose jobs and grandchildren all submit into tiny rings.
+ * - wpool_help: the only worker's job queues children and waits for them by
+ *   running them itself, High before Low; outside the pool it runs nothing.
  * A deadlock shows as wpool_wait_idle timing out (20 s): the test then exits
  * with a failure instead of hanging.
  */
@@ -188,6 +190,79 @@ static void two_workers_nested(void) {
     wpool_destroy(pool);
 }
 
+/* --- wpool_help ------------------------------------------------------------- */
+
+static atomic_int help_order[16];
+static atomic_int help_seq;
+
+static void help_child(void *a) {
+    intptr_t i = (intptr_t)a;
+    atomic_fetch_add(&runs[i], 1);
+    atomic_store(&help_order[i], atomic_fetch_add(&help_seq, 1) + 1);
+}
+
+/* The only worker queues 4 Low then 4 High children and waits for all of them
+ * with wpool_help: nobody else would run them. */
+static void help_parent(void *a) {
+    (void)a;
+    for (intptr_t i = 0; i < 4; i++)
+        CHECK_OK(wpool_submit(pool, WPOOL_LOW, help_child, (void *)i));
+    for (intptr_t i = 4; i < 8; i++)
+        CHECK_OK(wpool_submit(pool, WPOOL_HIGH, help_child, (void *)i));
+    int ran = 0;
+    uint64_t give_up = now_ns() + 10 * SEC_NS;
+    while (atomic_load(&help_seq) < 8 && now_ns() < give_up)
+        ran += wpool_help(pool);
+    CHECK_EQ(ran, 8);
+    CHECK_EQ(wpool_help(pool), 0); /* nothing left */
+    atomic_fetch_add(&runs[100], 1);
+}
+
+static void help_runs_queued_jobs(void) {
+    reset();
+    atomic_store(&help_seq, 0);
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.workers = 1;
+    cfg.max_temp_workers = 0;
+    CHECK_OK(wpool_create(&cfg, &pool));
+    CHECK_RC(wpool_help(NULL), WPOOL_EINVAL);
+    CHECK_OK(wpool_submit(pool, WPOOL_NORMAL, help_parent, NULL));
+    check_idle_or_die(pool);
+    CHECK_EQ(atomic_load(&runs[100]), 1);
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ(atomic_load(&runs[i]), 1);
+    for (int hi = 4; hi < 8; hi++) /* every High child ran before every Low one */
+        for (int lo = 0; lo < 4; lo++)
+            CHECK(atomic_load(&help_order[hi]) < atomic_load(&help_order[lo]));
+    /* Outside the pool's threads it runs nothing, even with work queued. */
+    wpool_stats s = get_stats(pool);
+    CHECK_EQ(sum3(s.submitted), 9);
+    CHECK_OK(wpool_shutdown(pool, WPOOL_FOREVER));
+    CHECK_EQ(wpool_help(pool), 0);
+    wpool_destroy(pool);
+}
+
+static void help_outside_pool(void) {
+    reset();
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.workers = 1;
+    CHECK_OK(wpool_create(&cfg, &pool));
+    test_gate g;
+    gate_init(&g);
+    CHECK_OK(wpool_submit(pool, WPOOL_NORMAL, gate_job, &g));
+    WAIT_GATE_ENTERED(&g, 1);
+    CHECK_OK(wpool_submit(pool, WPOOL_NORMAL, help_child, (void *)0));
+    CHECK_EQ(wpool_help(pool), 0); /* queued, but this thread is not the pool's */
+    CHECK_EQ(atomic_load(&runs[0]), 0);
+    gate_open(&g);
+    check_idle_or_die(pool);
+    CHECK_EQ(atomic_load(&runs[0]), 1);
+    CHECK_OK(wpool_shutdown(pool, WPOOL_FOREVER));
+    wpool_destroy(pool);
+}
+
 static int wanted(int argc, char **argv, const char *part) {
     if (argc < 2) return 1;
     for (int i = 1; i < argc; i++)
@@ -195,7 +270,7 @@ static int wanted(int argc, char **argv, const char *part) {
     return 0;
 }
 
-/* Arguments (optional) select parts: tree, full, two. Default: all. */
+/* Arguments (optional) select parts: tree, full, two, help. Default: all. */
 int main(int argc, char **argv) {
     test_watchdog("test_nested", 100);
     if (wanted(argc, argv, "tree")) tree();
@@ -203,6 +278,10 @@ int main(int argc, char **argv) {
         for (int how = 0; how < 3; how++)
             full_ring_one_worker(how);
     if (wanted(argc, argv, "two")) two_workers_nested();
+    if (wanted(argc, argv, "help")) {
+        help_runs_queued_jobs();
+        help_outside_pool();
+    }
     test_summary("test_nested");
     return 0;
 }

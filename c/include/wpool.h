@@ -284,6 +284,18 @@ WPOOL_API int wpool_get_stats(wpool *p, wpool_stats *out);
  */
 WPOOL_API int wpool_stats_prometheus(const wpool_stats *s, char *buf, size_t size);
 
+/**
+ * Called from one of p's own jobs, runs one queued job of p on the calling
+ * thread (highest priority first), as a blocking submit does while it waits
+ * for room, and returns 1. Returns 0 when it ran nothing: the queues are
+ * empty, the caller is not one of p's threads, or too little of the thread's
+ * stack is left to nest another job; WPOOL_EINVAL when p is NULL. A job that
+ * waits for other jobs of the same pool (a join, a scope) calls it in its
+ * wait loop so that it cannot wait for jobs queued behind itself. Never
+ * blocks beyond the job it runs.
+ */
+WPOOL_API int wpool_help(wpool *p);
+
 /** Returns nonzero when the calling thread is one of p's threads (running a job). */
 WPOOL_API int wpool_in_pool(const wpool *p);
 

@@ -173,6 +173,11 @@ int wpool_in_pool(const wpool *p) {
     return p && w && w->pool == p;
 }
 
+int wpool_help(wpool *p) {
+    if (!p) return WPOOL_EINVAL;
+    return wp_help_one(p) ? 1 : 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Submission                                                                */
 /* ------------------------------------------------------------------------ */
