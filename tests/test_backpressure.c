@@ -12,7 +12,7 @@
  *   opens the gate), then succeed;
  * - stats.rejected counts every EFULL and ETIMEDOUT, per level;
  * - rejected jobs are never called, accepted ones exactly once.
- * Capacity rounding: 5 -> 8, 3 -> 4, 0 -> 4096 (stats.capacity), and a ring
+ * Capacity rounding: 5 -> 8, 3 -> 4, 1 -> 2, 0 -> 4096 (stats.capacity), and a ring
  * of "5" really holds 8 jobs, the 9th is WPOOL_EFULL.
  */
 #include "test_util.h"
@@ -160,6 +160,36 @@ static void backpressure(void) {
     wpool_destroy(p);
 }
 
+/* A capacity of 1 becomes 2, and the ring really holds 2 and refuses a 3rd. */
+static void capacity_one(void) {
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.workers = 1;
+    cfg.max_temp_workers = 0;
+    cfg.capacity[WPOOL_HIGH] = 1;
+    cfg.capacity[WPOOL_NORMAL] = 2;
+    wpool *p = make_pool(&cfg);
+    wpool_stats s = get_stats(p);
+    CHECK_EQ(s.capacity[WPOOL_HIGH], 2);
+    CHECK_EQ(s.capacity[WPOOL_NORMAL], 2);
+    reset_runs();
+    test_gate g;
+    gate_init(&g);
+    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &g));
+    WAIT_GATE_ENTERED(&g, 1);
+    for (int i = 0; i < 2; i++)
+        CHECK_OK(wpool_try_submit(p, WPOOL_HIGH, count_job, (void *)(intptr_t)i));
+    CHECK_RC(wpool_try_submit(p, WPOOL_HIGH, count_job, (void *)(intptr_t)60), WPOOL_EFULL);
+    CHECK_EQ(get_stats(p).queued[WPOOL_HIGH], 2);
+    gate_open(&g);
+    CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
+    CHECK_EQ(atomic_load(&runs[0]), 1);
+    CHECK_EQ(atomic_load(&runs[1]), 1);
+    CHECK_EQ(atomic_load(&runs[60]), 0);
+    CHECK_STATS_BALANCED(get_stats(p));
+    wpool_destroy(p);
+}
+
 static void capacity_rounding(void) {
     wpool_config cfg;
     wpool_config_init(&cfg);
@@ -241,6 +271,7 @@ int main(void) {
     test_watchdog("test_backpressure", 100);
     backpressure();
     capacity_rounding();
+    capacity_one();
     timeout_then_room();
     test_summary("test_backpressure");
     return 0;

@@ -110,7 +110,7 @@ typedef struct wpool_config {
                                   Default 200.                             */
     uint32_t capacity[3];      /* ring capacity per priority, indexed by
                                   wpool_priority; 0: default (4096). Rounded
-                                  up to a power of two; at most
+                                  up to a power of two, at least 2; at most
                                   WPOOL_MAX_CAPACITY.                      */
     uint32_t starvation_ms;    /* Normal/Low work waiting longer than this is
                                   served before newer higher-priority work;

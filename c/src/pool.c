@@ -34,8 +34,10 @@ static unsigned online_cpus(void) {
     return n < 1 ? 1u : n > (long)WPOOL_MAX_WORKERS ? WPOOL_MAX_WORKERS : (unsigned)n;
 }
 
+/* At least 2: with one slot, a full slot's sequence number (pos + 1) equals
+ * the next producer's position, so the ring would never report full. */
 static uint32_t round_up_pow2(uint32_t v) {
-    uint32_t c = 1;
+    uint32_t c = 2;
     while (c < v)
         c <<= 1;
     return c;
