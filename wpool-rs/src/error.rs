@@ -1,0 +1,322 @@
+//! Errors: the C status codes, failed submissions (which give the closure
+//! back) and failed joins.
+
+use std::any::Any;
+use std::ffi::CStr;
+use std::fmt;
+
+use wpool_sys as sys;
+
+/// An error from the pool: every status code of the C API has a variant.
+///
+/// ```
+/// use wpool::{Error, Pool};
+///
+/// // More workers than the C core allows (1024).
+/// let err = Pool::builder().workers(5000).build().unwrap_err();
+/// assert_eq!(err, Error::InvalidArgument);
+/// assert_eq!(err.code(), -1);
+/// println!("{err}"); // "invalid argument"
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Error {
+    /// A bad argument: a size out of range, a thread name with a NUL byte, a
+    /// duration too long for the C API (`WPOOL_EINVAL`).
+    InvalidArgument,
+    /// Out of memory; nothing was leaked (`WPOOL_ENOMEM`).
+    OutOfMemory,
+    /// The queue of that priority is full (`WPOOL_EFULL`).
+    Full,
+    /// The timeout passed first (`WPOOL_ETIMEDOUT`).
+    TimedOut,
+    /// The pool is shut down or shutting down (`WPOOL_ECLOSED`).
+    Closed,
+    /// Called from one of the pool's own jobs, where waiting would wait for
+    /// itself (`WPOOL_EDEADLK`).
+    WouldDeadlock,
+    /// The system refused to start a thread (`WPOOL_EAGAIN`).
+    ThreadSpawn,
+    /// A status code this version does not know.
+    Unknown(i32),
+}
+
+impl Error {
+    /// Maps a C status code; `None` for `WPOOL_OK`.
+    ///
+    /// ```
+    /// use wpool::Error;
+    /// assert_eq!(Error::from_code(0), None);
+    /// assert_eq!(Error::from_code(-5), Some(Error::Closed));
+    /// ```
+    pub fn from_code(code: i32) -> Option<Error> {
+        Some(match code {
+            sys::WPOOL_OK => return None,
+            sys::WPOOL_EINVAL => Error::InvalidArgument,
+            sys::WPOOL_ENOMEM => Error::OutOfMemory,
+            sys::WPOOL_EFULL => Error::Full,
+            sys::WPOOL_ETIMEDOUT => Error::TimedOut,
+            sys::WPOOL_ECLOSED => Error::Closed,
+            sys::WPOOL_EDEADLK => Error::WouldDeadlock,
+            sys::WPOOL_EAGAIN => Error::ThreadSpawn,
+            other => Error::Unknown(other),
+        })
+    }
+
+    /// The C status code (`WPOOL_E*`, negative).
+    ///
+    /// ```
+    /// assert_eq!(wpool::Error::Full.code(), -3);
+    /// ```
+    pub fn code(self) -> i32 {
+        match self {
+            Error::InvalidArgument => sys::WPOOL_EINVAL,
+            Error::OutOfMemory => sys::WPOOL_ENOMEM,
+            Error::Full => sys::WPOOL_EFULL,
+            Error::TimedOut => sys::WPOOL_ETIMEDOUT,
+            Error::Closed => sys::WPOOL_ECLOSED,
+            Error::WouldDeadlock => sys::WPOOL_EDEADLK,
+            Error::ThreadSpawn => sys::WPOOL_EAGAIN,
+            Error::Unknown(code) => code,
+        }
+    }
+}
+
+/// `Ok(())` for `WPOOL_OK`, else the error.
+pub(crate) fn check(code: i32) -> Result<(), Error> {
+    Error::from_code(code).map_or(Ok(()), Err)
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // SAFETY: wpool_strerror returns a static NUL-terminated string for
+        // any code, never NULL.
+        let text = unsafe { CStr::from_ptr(sys::wpool_strerror(self.code())) };
+        f.write_str(&text.to_string_lossy())
+    }
+}
+
+impl std::error::Error for Error {}
+
+macro_rules! closure_error {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $text:literal, $err:ident; )+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(PartialEq, Eq)]
+        pub enum $name<F> {
+            $( $(#[$vmeta])* $variant(F), )+
+        }
+
+        impl<F> $name<F> {
+            /// Gives back the closure that was not queued.
+            pub fn into_inner(self) -> F {
+                match self { $( $name::$variant(f) => f, )+ }
+            }
+
+            /// The matching [`Error`].
+            pub fn error(&self) -> Error {
+                match self { $( $name::$variant(_) => Error::$err, )+ }
+            }
+        }
+
+        impl<F> fmt::Debug for $name<F> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self { $( $name::$variant(_) => f.write_str(concat!(stringify!($variant), "(..)")), )+ }
+            }
+        }
+
+        impl<F> fmt::Display for $name<F> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self { $( $name::$variant(_) => f.write_str($text), )+ }
+            }
+        }
+
+        impl<F> std::error::Error for $name<F> {}
+
+        impl<F> From<$name<F>> for Error {
+            fn from(e: $name<F>) -> Error {
+                e.error()
+            }
+        }
+    };
+}
+
+closure_error! {
+    /// A waiting submission failed: the pool is shut down. The closure comes
+    /// back with [`into_inner`](SpawnError::into_inner).
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority, SpawnError};
+    ///
+    /// let pool = Pool::new()?;
+    /// pool.shutdown()?;
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let err = pool.spawn(Priority::Normal, move || tx.send(42).unwrap()).unwrap_err();
+    /// assert!(matches!(err, SpawnError::Closed(_)));
+    /// let job = err.into_inner(); // the closure, not run
+    /// job();
+    /// assert_eq!(rx.recv().unwrap(), 42);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    SpawnError {
+        /// The pool is shut down or shutting down.
+        Closed => "the pool is shut down", Closed;
+    }
+}
+
+closure_error! {
+    /// A `try_` submission failed at once. The closure comes back with
+    /// [`into_inner`](TrySpawnError::into_inner).
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use wpool::{Pool, Priority, TrySpawnError};
+    ///
+    /// let pool = Pool::builder().workers(1).max_temp_workers(0).capacity(1).build()?;
+    /// let (unblock, blocked) = mpsc::channel::<()>();
+    /// pool.spawn(Priority::Low, move || { let _ = blocked.recv(); }).unwrap();
+    /// // The worker is busy; fill the one-slot Low queue, then try once more.
+    /// while pool.try_spawn(Priority::Low, || {}).is_ok() {}
+    /// let err = pool.try_spawn(Priority::Low, || println!("ran here instead")).unwrap_err();
+    /// assert!(matches!(err, TrySpawnError::Full(_)));
+    /// err.into_inner()(); // run it on this thread
+    /// unblock.send(()).unwrap();
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    TrySpawnError {
+        /// The queue of that priority is full.
+        Full => "the queue is full", Full;
+        /// The pool is shut down or shutting down.
+        Closed => "the pool is shut down", Closed;
+    }
+}
+
+closure_error! {
+    /// A `_timeout` submission failed. The closure comes back with
+    /// [`into_inner`](SpawnTimeoutError::into_inner).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority, SpawnTimeoutError};
+    ///
+    /// let pool = Pool::new()?;
+    /// pool.shutdown()?;
+    /// let err = pool.spawn_timeout(Priority::High, || (), Duration::from_millis(5)).unwrap_err();
+    /// assert!(matches!(err, SpawnTimeoutError::Closed(_)));
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    SpawnTimeoutError {
+        /// The queue stayed full until the timeout passed.
+        Timeout => "timed out waiting for room in the queue", TimedOut;
+        /// The pool is shut down or shutting down.
+        Closed => "the pool is shut down", Closed;
+    }
+}
+
+/// Why a [`JoinHandle`](crate::JoinHandle) has no value: the job panicked
+/// (the payload is here) or was discarded unstarted by a shutdown whose
+/// deadline passed.
+///
+/// ```
+/// use wpool::{Pool, Priority};
+///
+/// let pool = Pool::new()?;
+/// let handle = pool.submit(Priority::Normal, || -> u32 { panic!("boom") }).unwrap();
+/// let err = handle.join().unwrap_err();
+/// assert!(err.is_panic());
+/// assert_eq!(err.panic_message(), Some("boom"));
+/// # Ok::<(), wpool::Error>(())
+/// ```
+pub struct JoinError {
+    repr: JoinErrorRepr,
+}
+
+enum JoinErrorRepr {
+    Panicked(Box<dyn Any + Send + 'static>),
+    Discarded,
+}
+
+impl JoinError {
+    pub(crate) fn panicked(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError {
+            repr: JoinErrorRepr::Panicked(payload),
+        }
+    }
+
+    pub(crate) fn discarded() -> JoinError {
+        JoinError {
+            repr: JoinErrorRepr::Discarded,
+        }
+    }
+
+    /// The job panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, JoinErrorRepr::Panicked(_))
+    }
+
+    /// The job was discarded unstarted by a shutdown (its closure was dropped).
+    pub fn is_discarded(&self) -> bool {
+        matches!(self.repr, JoinErrorRepr::Discarded)
+    }
+
+    /// The panic message, when the payload is a string (as `panic!` makes).
+    pub fn panic_message(&self) -> Option<&str> {
+        match &self.repr {
+            JoinErrorRepr::Panicked(payload) => payload_message(payload.as_ref()),
+            JoinErrorRepr::Discarded => None,
+        }
+    }
+
+    /// The panic payload, to inspect or to re-raise with
+    /// [`std::panic::resume_unwind`]; gives the error back if it is not a panic.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            JoinErrorRepr::Panicked(payload) => Ok(payload),
+            JoinErrorRepr::Discarded => Err(self),
+        }
+    }
+
+    /// The panic payload.
+    ///
+    /// # Panics
+    ///
+    /// If the job was discarded rather than panicked.
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic()
+            .expect("the job was discarded, it did not panic")
+    }
+}
+
+/// The `&str` or `String` a panic carries, if it carries one.
+pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            JoinErrorRepr::Panicked(_) => f
+                .debug_tuple("Panicked")
+                .field(&self.panic_message().unwrap_or("Any { .. }"))
+                .finish(),
+            JoinErrorRepr::Discarded => f.write_str("Discarded"),
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (JoinErrorRepr::Panicked(_), Some(msg)) => write!(f, "the job panicked: {msg}"),
+            (JoinErrorRepr::Panicked(_), None) => f.write_str("the job panicked"),
+            (JoinErrorRepr::Discarded, _) => f.write_str("the job was discarded at shutdown"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}

@@ -1,0 +1,264 @@
+//! Join handles: the result of a job, waited for by blocking or by `.await`.
+
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use crate::error::JoinError;
+use crate::job::{self, Job};
+
+/// Where a job leaves its result for its handle.
+pub(crate) struct Packet<T> {
+    state: Mutex<State<T>>,
+    done: Condvar,
+}
+
+struct State<T> {
+    result: Option<Result<T, JoinError>>,
+    waker: Option<Waker>,
+    /// The result was taken by `join` or `poll`.
+    taken: bool,
+}
+
+impl<T> Packet<T> {
+    fn new() -> Packet<T> {
+        Packet {
+            state: Mutex::new(State {
+                result: None,
+                waker: None,
+                taken: false,
+            }),
+            done: Condvar::new(),
+        }
+    }
+
+    /// Locks the state; a poisoned lock is still consistent (each critical
+    /// section is a few assignments that cannot panic halfway).
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn complete(&self, result: Result<T, JoinError>) {
+        let waker = {
+            let mut state = self.lock();
+            if state.result.is_some() || state.taken {
+                return;
+            }
+            state.result = Some(result);
+            state.waker.take()
+        };
+        self.done.notify_all();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    pub(crate) fn is_done(&self) -> bool {
+        let state = self.lock();
+        state.result.is_some() || state.taken
+    }
+
+    /// Blocks until the result is in and takes it. On one of a pool's own
+    /// threads it runs queued jobs of that pool meanwhile, so a job waiting
+    /// for another cannot wait for a job queued behind itself.
+    pub(crate) fn wait(&self) -> Result<T, JoinError> {
+        let mut state = self.lock();
+        let mut nap = Duration::from_micros(50);
+        loop {
+            if let Some(result) = state.result.take() {
+                state.taken = true;
+                return result;
+            }
+            assert!(!state.taken, "JoinHandle: the result was already taken");
+            drop(state);
+            let helped = job::help_current_pool();
+            state = self.lock();
+            if helped || state.result.is_some() {
+                continue;
+            }
+            if job::with_current_pool(|_| ()).is_some() {
+                // A pool thread: wake now and then to help with new work.
+                state = self
+                    .done
+                    .wait_timeout(state, nap)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+                nap = (nap * 2).min(Duration::from_millis(10));
+            } else {
+                state = self.done.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+        }
+    }
+}
+
+/// The pool's side of a handle: completes the packet with the job's result,
+/// or with "discarded" when dropped without having run.
+pub(crate) struct Completer<T> {
+    packet: Arc<Packet<T>>,
+}
+
+impl<T> Drop for Completer<T> {
+    fn drop(&mut self) {
+        // No-op after a run completed it.
+        self.packet.complete(Err(JoinError::discarded()));
+    }
+}
+
+/// A job whose result goes to a [`JoinHandle`]. Fields drop in order: the
+/// closure (and what it captured) first, then the completer, so a discard is
+/// reported only after the closure's destructors ran.
+pub(crate) struct Joinable<F, T> {
+    f: F,
+    completer: Completer<T>,
+}
+
+impl<F, T> Joinable<F, T> {
+    /// The closure, for a submission the pool refused (the handle was never
+    /// given out; its packet just goes away).
+    pub(crate) fn into_inner(self) -> F {
+        self.f
+    }
+}
+
+impl<F, T> Job for Joinable<F, T>
+where
+    F: FnOnce() -> T + Send,
+    T: Send,
+{
+    fn run(self) {
+        let Joinable { f, completer } = self;
+        let result = panic::catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::panicked);
+        completer.packet.complete(result);
+    }
+}
+
+pub(crate) fn joinable<F, T>(f: F) -> (Joinable<F, T>, JoinHandle<T>) {
+    let packet = Arc::new(Packet::new());
+    (
+        Joinable {
+            f,
+            completer: Completer {
+                packet: packet.clone(),
+            },
+        },
+        JoinHandle { packet },
+    )
+}
+
+/// An owned handle to a job's result, from [`Pool::submit`](crate::Pool::submit).
+///
+/// [`join`](JoinHandle::join) blocks for the result; the handle is also a
+/// [`Future`] (woken by the pool's thread, no async runtime needed).
+/// Dropping it detaches the job: it still runs, its result is dropped.
+///
+/// ```
+/// use wpool::{Pool, Priority};
+///
+/// let pool = Pool::new()?;
+/// let handle = pool.submit(Priority::Normal, || "done").unwrap();
+/// assert_eq!(handle.join().unwrap(), "done");
+/// # Ok::<(), wpool::Error>(())
+/// ```
+///
+/// Awaiting it, here with a minimal executor:
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::pin;
+/// use std::sync::Arc;
+/// use std::task::{Context, Poll, Wake};
+/// use wpool::{Pool, Priority};
+///
+/// struct Unpark(std::thread::Thread);
+/// impl Wake for Unpark {
+///     fn wake(self: Arc<Self>) { self.0.unpark() }
+/// }
+///
+/// let pool = Pool::new()?;
+/// let mut handle = pin!(pool.submit(Priority::High, || 2 + 2).unwrap());
+/// let waker = Arc::new(Unpark(std::thread::current())).into();
+/// let mut cx = Context::from_waker(&waker);
+/// let value = loop {
+///     match handle.as_mut().poll(&mut cx) {
+///         Poll::Ready(result) => break result.unwrap(),
+///         Poll::Pending => std::thread::park(),
+///     }
+/// };
+/// assert_eq!(value, 4);
+/// # Ok::<(), wpool::Error>(())
+/// ```
+#[must_use = "dropping a JoinHandle detaches the job; use join() to wait for it"]
+pub struct JoinHandle<T> {
+    packet: Arc<Packet<T>>,
+}
+
+impl<T> JoinHandle<T> {
+    /// Waits for the job and returns its value, or why there is none: it
+    /// panicked ([`JoinError::is_panic`], with the payload) or was discarded
+    /// by a shutdown ([`JoinError::is_discarded`]).
+    ///
+    /// Called on one of the pool's own threads it runs queued jobs of that
+    /// pool while it waits, so jobs that join jobs do not deadlock the pool.
+    ///
+    /// # Errors
+    ///
+    /// The job panicked or was discarded.
+    ///
+    /// # Panics
+    ///
+    /// If the result was already taken by polling the handle as a future.
+    pub fn join(self) -> Result<T, JoinError> {
+        self.packet.wait()
+    }
+
+    /// True once the job has finished (or was discarded): `join` will not
+    /// block.
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let handle = pool.submit(Priority::Normal, || ()).unwrap();
+    /// pool.wait_idle()?;
+    /// assert!(handle.is_finished());
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.packet.is_done()
+    }
+
+    pub(crate) fn into_packet(self) -> Arc<Packet<T>> {
+        self.packet
+    }
+}
+
+impl<T> std::fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.packet.lock();
+        if let Some(result) = state.result.take() {
+            state.taken = true;
+            return Poll::Ready(result);
+        }
+        assert!(!state.taken, "JoinHandle polled after it completed");
+        match &state.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            _ => state.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}

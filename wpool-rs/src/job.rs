@@ -1,0 +1,202 @@
+//! The FFI boundary: how a Rust closure becomes a C `wpool_task` and back.
+//!
+//! A job is stored in the task's `arg` pointer itself when it fits there (a
+//! closure capturing one `Arc`, one reference or nothing): then a submit
+//! allocates nothing. Larger jobs are boxed: one allocation. The C pool calls
+//! exactly one of `run_job` or `discard_job` with `arg`, once, for every task
+//! it accepted; for a task it refused it calls neither and the job comes back
+//! to the caller.
+//!
+//! Both trampolines catch unwinding: a panic must never cross into C.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::ffi::{c_int, c_void};
+use std::mem::{self, MaybeUninit};
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr;
+
+use wpool_sys as sys;
+
+use crate::pool::Shared;
+
+/// Work the pool runs once. `run` consumes the job; dropping it instead is
+/// the discard.
+pub(crate) trait Job: Send + Sized {
+    fn run(self);
+}
+
+/// A fire-and-forget closure: a panic goes to the pool's panic handler.
+pub(crate) struct Detached<F>(pub(crate) F);
+
+impl<F: FnOnce() + Send> Job for Detached<F> {
+    #[inline]
+    fn run(self) {
+        (self.0)()
+    }
+}
+
+/// True when `J` fits in the task's `arg` pointer, so it needs no box.
+const fn is_inline<J>() -> bool {
+    mem::size_of::<J>() <= mem::size_of::<*mut c_void>()
+        && mem::align_of::<J>() <= mem::align_of::<*mut c_void>()
+}
+
+/// Hands `job` to `pool`, waiting up to `timeout_ns` for room (0: try once,
+/// `WPOOL_FOREVER`: wait). Gives the job back with the status if the pool
+/// refused it.
+///
+/// # Safety
+///
+/// `pool` must be a live pool. The job's lifetime is not checked: the caller
+/// must guarantee that everything `J` borrows outlives its run or discard
+/// (`'static` for `Pool`, the scope's wait for `Scope`).
+pub(crate) unsafe fn enqueue<J: Job>(
+    pool: *mut sys::wpool,
+    prio: sys::wpool_priority,
+    job: J,
+    timeout_ns: u64,
+) -> Result<(), (c_int, J)> {
+    let mut task = MaybeUninit::<sys::wpool_task>::uninit();
+    let t = task.as_mut_ptr();
+    // SAFETY: `t` points to a writable wpool_task. The job's bytes go into
+    // the `arg` field (which it fits when inline) and are never read back as
+    // a pointer by Rust: C copies the field, and `take`/`take_back` read it
+    // as `J` again. The caller guarantees `pool` is live; C does not retain
+    // `t` (the task is copied into the ring).
+    unsafe {
+        ptr::addr_of_mut!((*t).run).write(Some(run_job::<J>));
+        ptr::addr_of_mut!((*t).discard).write(Some(discard_job::<J>));
+        let arg = ptr::addr_of_mut!((*t).arg);
+        if is_inline::<J>() {
+            arg.cast::<J>().write(job);
+        } else {
+            arg.write(Box::into_raw(Box::new(job)).cast());
+        }
+        let rc = sys::wpool_submit_task(pool, prio, t, timeout_ns);
+        if rc == sys::WPOOL_OK {
+            Ok(())
+        } else {
+            // Not accepted: C called nothing and kept nothing; the job is ours.
+            Err((rc, take_back::<J>(t)))
+        }
+    }
+}
+
+/// Reads back a job the pool refused.
+///
+/// # Safety
+///
+/// `t` was filled by `enqueue::<J>` and not accepted by the pool.
+unsafe fn take_back<J>(t: *const sys::wpool_task) -> J {
+    // SAFETY: `t` is the task `enqueue` filled: its `arg` holds the job's
+    // bytes (inline) or the pointer from `Box::into_raw` (boxed), and the
+    // pool did not take it, so it is read exactly once, here.
+    unsafe {
+        let arg = ptr::addr_of!((*t).arg);
+        if is_inline::<J>() {
+            arg.cast::<J>().read()
+        } else {
+            *Box::from_raw(arg.read().cast::<J>())
+        }
+    }
+}
+
+/// Takes ownership of the job stored in `arg`.
+///
+/// # Safety
+///
+/// `arg` is the `arg` of a task made by `enqueue::<J>` and accepted by the
+/// pool; it is taken exactly once (C calls one callback, once).
+unsafe fn take<J>(arg: *mut c_void) -> J {
+    // SAFETY: inline, `arg` holds J's bytes as `enqueue` wrote them (J fits,
+    // and its alignment divides the pointer's); boxed, it is the pointer
+    // from `Box::into_raw`. The caller guarantees a single take.
+    unsafe {
+        if is_inline::<J>() {
+            ptr::addr_of!(arg).cast::<J>().read()
+        } else {
+            *Box::from_raw(arg.cast::<J>())
+        }
+    }
+}
+
+unsafe extern "C" fn run_job<J: Job>(arg: *mut c_void) {
+    // SAFETY: C calls `run` once with the arg of a task `enqueue::<J>` made
+    // and the pool accepted, and then never `discard`.
+    let job = unsafe { take::<J>(arg) };
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || job.run())) {
+        report_panic(payload);
+    }
+}
+
+unsafe extern "C" fn discard_job<J: Job>(arg: *mut c_void) {
+    // SAFETY: as in run_job: C calls `discard` instead of `run`, once.
+    let job = unsafe { take::<J>(arg) };
+    // Dropping the job runs its destructors; one that panics must not unwind
+    // into C either.
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(job))) {
+        report_panic(payload);
+    }
+}
+
+thread_local! {
+    /// The pool this thread works for: set by the thread-start hook on each
+    /// pool thread, cleared by the stop hook. Read only on the panic path and
+    /// by waits that help (`help_current_pool`).
+    static CURRENT_POOL: Cell<*const Shared> = const { Cell::new(ptr::null()) };
+}
+
+pub(crate) fn set_current_pool(shared: *const Shared) {
+    CURRENT_POOL.with(|c| c.set(shared));
+}
+
+/// Runs `f` with the pool this thread belongs to, if it is a pool thread.
+pub(crate) fn with_current_pool<R>(f: impl FnOnce(&Shared) -> R) -> Option<R> {
+    let shared = CURRENT_POOL.with(Cell::get);
+    // SAFETY: the pointer is set only on the pool's own threads, between its
+    // start and stop hooks; the pool frees `Shared` only after joining every
+    // thread, so it is live here.
+    (!shared.is_null()).then(|| f(unsafe { &*shared }))
+}
+
+/// A fire-and-forget job (or a discarded job's destructor) panicked.
+fn report_panic(payload: Box<dyn Any + Send>) {
+    // Off a pool thread (a discard on the thread calling shutdown) there is
+    // no pool to report to; the panic hook has printed it already.
+    let _ = with_current_pool(|shared| shared.report_panic(payload));
+}
+
+/// On a pool thread, runs one queued job of its pool (see `wpool_help`).
+/// Returns false when nothing ran.
+pub(crate) fn help_current_pool() -> bool {
+    with_current_pool(|shared| {
+        let raw = shared.raw();
+        // SAFETY: `raw` is the live pool this thread belongs to (see
+        // with_current_pool); wpool_help may be called from its jobs.
+        !raw.is_null() && unsafe { sys::wpool_help(raw) } == 1
+    })
+    .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_inline;
+    use std::sync::Arc;
+
+    #[test]
+    fn small_closures_are_stored_inline() {
+        let arc = Arc::new(5u32);
+        let captures_arc = move || drop(arc);
+        let captures_nothing = || ();
+        let (a, b) = (1u64, 2u64);
+        let captures_two = move || a + b;
+        fn inline_of<F>(_: &F) -> bool {
+            is_inline::<F>()
+        }
+        assert!(inline_of(&captures_arc));
+        assert!(inline_of(&captures_nothing));
+        assert!(!inline_of(&captures_two));
+        assert!(!is_inline::<u128>());
+    }
+}

@@ -1,0 +1,104 @@
+//! **wpool**: a priority worker pool for latency-sensitive work, a safe
+//! wrapper over the C core in [`wpool-sys`](https://docs.rs/wpool-sys).
+//!
+//! - Three priorities, [`Priority::High`] before `Normal` before `Low`, FIFO
+//!   within a level, each a bounded lock-free queue.
+//! - **Temporary workers**: when High work waits and every worker is busy,
+//!   extra threads start for it and retire after an idle timeout, so urgent
+//!   work does not wait behind bulk work.
+//! - **Cheap submission**: a closure that fits in a pointer is stored in the
+//!   queue as is (no allocation), a larger one is boxed once; a hand-off
+//!   makes no system call while the workers are busy.
+//! - **Backpressure** as in crossbeam: waiting, `try_` and `_timeout`
+//!   submissions; a failed one gives the closure back.
+//! - **Join handles** that block or `.await` (no runtime needed),
+//!   **scoped jobs** that borrow from the stack, **panics** caught at the
+//!   boundary and reported, **graceful shutdown** with a deadline where every
+//!   job is run or dropped exactly once, and **statistics** per priority.
+//!
+//! # A short tour
+//!
+//! ```
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use wpool::{Pool, Priority};
+//!
+//! let pool = Pool::builder()
+//!     .workers(2)
+//!     .max_temp_workers(2)
+//!     .temp_idle_timeout(Duration::from_millis(100))
+//!     .build()?;
+//!
+//! // Fire and forget: the cheapest path.
+//! let counter = Arc::new(AtomicUsize::new(0));
+//! for _ in 0..100 {
+//!     let counter = counter.clone();
+//!     pool.spawn(Priority::Low, move || { counter.fetch_add(1, Ordering::Relaxed); }).unwrap();
+//! }
+//!
+//! // A result through a handle (it is also a Future).
+//! let handle = pool.submit(Priority::High, || 6 * 7).unwrap();
+//! assert_eq!(handle.join().unwrap(), 42);
+//!
+//! // Jobs that borrow from the stack.
+//! let mut parts = [0u64; 4];
+//! pool.scope(|s| {
+//!     for (i, part) in parts.iter_mut().enumerate() {
+//!         s.spawn(Priority::Normal, move || *part = i as u64).unwrap();
+//!     }
+//! });
+//! assert_eq!(parts, [0, 1, 2, 3]);
+//!
+//! // A panic is reported, and the pool goes on.
+//! let err = pool.submit(Priority::Normal, || panic!("bad input")).unwrap().join().unwrap_err();
+//! assert_eq!(err.panic_message(), Some("bad input"));
+//!
+//! // Shut down with a deadline: what did not start in time is dropped.
+//! let report = pool.shutdown_timeout(Duration::from_secs(5))?;
+//! assert!(!report.timed_out);
+//! assert_eq!(counter.load(Ordering::Relaxed), 100);
+//! # Ok::<(), wpool::Error>(())
+//! ```
+//!
+//! # Dropping the pool
+//!
+//! A [`Pool`] is a cheap handle; when the last clone is dropped the pool
+//! shuts down **waiting for every accepted job**, like
+//! [`Pool::shutdown`], then joins its threads. To bound that wait, call
+//! [`Pool::shutdown_timeout`] first.
+//!
+//! # Panics
+//!
+//! No panic crosses into C. A panic in a [`submit`](Pool::submit)ted job goes
+//! to its [`JoinHandle`]; in a [`spawn`](Pool::spawn)ed job it is counted in
+//! [`Stats::panics`] and passed to the [panic
+//! handler](Builder::panic_handler); in a scoped job it is re-raised by
+//! [`Pool::scope`].
+#![deny(missing_docs, unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks, rust_2018_idioms)]
+
+mod error;
+mod handle;
+mod job;
+mod pool;
+mod scope;
+mod stats;
+
+pub use error::{Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError};
+pub use handle::JoinHandle;
+pub use pool::{Builder, Pool, Priority, ShutdownReport, ThreadInfo};
+pub use scope::{Scope, ScopedJoinHandle};
+pub use stats::{PriorityStats, Stats};
+
+/// The version of the C core this crate runs, as `"MAJOR.MINOR.PATCH"`.
+///
+/// ```
+/// assert_eq!(wpool::version(), env!("CARGO_PKG_VERSION"));
+/// ```
+pub fn version() -> &'static str {
+    // SAFETY: wpool_version returns a static NUL-terminated ASCII string.
+    unsafe { std::ffi::CStr::from_ptr(wpool_sys::wpool_version()) }
+        .to_str()
+        .expect("ASCII")
+}

@@ -1,0 +1,947 @@
+//! The pool: its builder, submission, waiting and shutdown.
+
+use std::any::Any;
+use std::ffi::{c_uint, c_void, CString};
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use wpool_sys as sys;
+
+use crate::error::{check, Error, SpawnError, SpawnTimeoutError, TrySpawnError};
+use crate::handle::{joinable, JoinHandle};
+use crate::job::{self, enqueue, Detached, Job};
+use crate::scope::{self, Scope};
+use crate::stats::Stats;
+
+/// A job's priority. Workers take High before Normal before Low, FIFO within
+/// a level (unless a [starvation bound](Builder::starvation_bound) promotes
+/// old work).
+///
+/// ```
+/// use wpool::Priority;
+/// assert_eq!(Priority::ALL, [Priority::High, Priority::Normal, Priority::Low]);
+/// assert_eq!(Priority::default(), Priority::Normal);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Priority {
+    /// Urgent work: runs first, and on temporary workers when every worker
+    /// is busy.
+    High,
+    /// Ordinary work.
+    #[default]
+    Normal,
+    /// Bulk work: runs when nothing more urgent waits.
+    Low,
+}
+
+impl Priority {
+    /// Every priority, most urgent first (the index order of per-priority
+    /// arrays).
+    pub const ALL: [Priority; 3] = [Priority::High, Priority::Normal, Priority::Low];
+
+    /// The index of this priority in per-priority arrays: High 0, Normal 1, Low 2.
+    ///
+    /// ```
+    /// assert_eq!(wpool::Priority::Low.index(), 2);
+    /// ```
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub(crate) fn raw(self) -> sys::wpool_priority {
+        match self {
+            Priority::High => sys::WPOOL_HIGH,
+            Priority::Normal => sys::WPOOL_NORMAL,
+            Priority::Low => sys::WPOOL_LOW,
+        }
+    }
+}
+
+/// Which pool thread a [thread hook](Builder::on_thread_start) runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ThreadInfo {
+    /// Regular workers are numbered `0..workers`, temporary workers by their
+    /// slot `0..max_temp_workers`.
+    pub index: usize,
+    /// A temporary worker (runs High jobs only, retires when idle).
+    pub temporary: bool,
+}
+
+type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
+type ThreadHook = Box<dyn Fn(ThreadInfo) + Send + Sync>;
+
+/// What the pool's threads and trampolines share with the `Pool`: the
+/// C hooks' context. Lives in a `Box` (stable address) until the pool's
+/// threads are joined.
+pub(crate) struct Shared {
+    raw: AtomicPtr<sys::wpool>,
+    panics: AtomicU64,
+    panic_handler: Option<PanicHandler>,
+    on_thread_start: Option<ThreadHook>,
+    on_thread_stop: Option<ThreadHook>,
+}
+
+impl Shared {
+    /// The C pool, or null while `wpool_create` is still running.
+    pub(crate) fn raw(&self) -> *mut sys::wpool {
+        // Acquire: pairs with the Release store after wpool_create returned.
+        self.raw.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn report_panic(&self, payload: Box<dyn Any + Send>) {
+        self.panics.fetch_add(1, Ordering::Relaxed);
+        if let Some(handler) = &self.panic_handler {
+            // A handler that panics itself must not unwind into C either.
+            if panic::catch_unwind(AssertUnwindSafe(|| handler(payload))).is_err() {
+                eprintln!("wpool: the panic handler panicked; that panic was dropped");
+            }
+        }
+        // Without a handler the payload is dropped: the panic hook (std's by
+        // default) has printed the message and location to stderr already.
+    }
+
+    pub(crate) fn panics(&self) -> u64 {
+        self.panics.load(Ordering::Relaxed)
+    }
+}
+
+unsafe extern "C" fn thread_started(ctx: *mut c_void, index: c_uint, temporary: i32) {
+    let shared = ctx as *const Shared;
+    job::set_current_pool(shared);
+    // SAFETY: ctx is the pool's `Shared`, live until every thread is joined.
+    if let Some(hook) = unsafe { &(*shared).on_thread_start } {
+        run_hook(hook, index, temporary, "on_thread_start");
+    }
+}
+
+unsafe extern "C" fn thread_stopping(ctx: *mut c_void, index: c_uint, temporary: i32) {
+    let shared = ctx as *const Shared;
+    // SAFETY: as in thread_started.
+    if let Some(hook) = unsafe { &(*shared).on_thread_stop } {
+        run_hook(hook, index, temporary, "on_thread_stop");
+    }
+    job::set_current_pool(ptr::null());
+}
+
+fn run_hook(hook: &ThreadHook, index: c_uint, temporary: i32, name: &str) {
+    let info = ThreadInfo {
+        index: index as usize,
+        temporary: temporary != 0,
+    };
+    if panic::catch_unwind(AssertUnwindSafe(|| hook(info))).is_err() {
+        eprintln!("wpool: the {name} hook panicked; the thread goes on");
+    }
+}
+
+/// Configures a [`Pool`]; made by [`Pool::builder`]. Every field of the C
+/// pool's configuration has a method; unset ones keep the C defaults.
+///
+/// ```
+/// use std::time::Duration;
+/// use wpool::{Pool, Priority};
+///
+/// let pool = Pool::builder()
+///     .workers(2)                                  // default: one per CPU
+///     .max_temp_workers(2)                         // extra threads for High work
+///     .temp_idle_timeout(Duration::from_millis(50)) // they retire after this
+///     .capacity(1024)                              // per priority queue
+///     .capacity_for(Priority::Low, 65536)
+///     .starvation_bound(Duration::from_millis(100))
+///     .thread_name("render")
+///     .panic_handler(|payload| eprintln!("job failed: {payload:?}"))
+///     .build()?;
+/// assert_eq!(pool.stats().workers, 2);
+/// assert_eq!(pool.stats()[Priority::Low].capacity, 65536);
+/// # Ok::<(), wpool::Error>(())
+/// ```
+#[must_use = "a builder does nothing until build() is called"]
+#[derive(Default)]
+pub struct Builder {
+    workers: usize,
+    max_temp_workers: Option<usize>,
+    temp_idle: Option<Duration>,
+    capacity: [usize; 3],
+    starvation: Option<Duration>,
+    thread_name: Option<String>,
+    pin_workers: bool,
+    wait_sampling: u32,
+    panic_handler: Option<PanicHandler>,
+    on_thread_start: Option<ThreadHook>,
+    on_thread_stop: Option<ThreadHook>,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("workers", &self.workers)
+            .field("max_temp_workers", &self.max_temp_workers)
+            .field("temp_idle", &self.temp_idle)
+            .field("capacity", &self.capacity)
+            .field("starvation", &self.starvation)
+            .field("thread_name", &self.thread_name)
+            .field("pin_workers", &self.pin_workers)
+            .field("wait_sampling", &self.wait_sampling)
+            .field("panic_handler", &self.panic_handler.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// A builder with every default (same as [`Pool::builder`]).
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Regular workers; 0 (default): one per online CPU. At most 1024.
+    pub fn workers(mut self, n: usize) -> Builder {
+        self.workers = n;
+        self
+    }
+
+    /// Temporary workers started when High work waits and every worker is
+    /// busy; they run High jobs only. 0 disables them. Default 4, at most 1024.
+    pub fn max_temp_workers(mut self, n: usize) -> Builder {
+        self.max_temp_workers = Some(n);
+        self
+    }
+
+    /// How long a temporary worker stays idle before it exits (millisecond
+    /// resolution, rounded up). Default 200 ms.
+    pub fn temp_idle_timeout(mut self, ttl: Duration) -> Builder {
+        self.temp_idle = Some(ttl);
+        self
+    }
+
+    /// Queue capacity of every priority (rounded up to a power of two; at
+    /// most 2^24). Default 4096 jobs each.
+    pub fn capacity(mut self, jobs: usize) -> Builder {
+        self.capacity = [jobs; 3];
+        self
+    }
+
+    /// Queue capacity of one priority.
+    pub fn capacity_for(mut self, prio: Priority, jobs: usize) -> Builder {
+        self.capacity[prio.index()] = jobs;
+        self
+    }
+
+    /// Normal and Low jobs that waited longer than `bound` go before newer
+    /// higher-priority work, so bulk work still moves under a flood of
+    /// urgent work. Default: strict priority (no bound).
+    pub fn starvation_bound(mut self, bound: Duration) -> Builder {
+        self.starvation = Some(bound);
+        self
+    }
+
+    /// Thread name prefix (at most 10 bytes are used): threads are named
+    /// `<prefix>-<i>`, temporary ones `<prefix>-t<i>`. Default `wpool`.
+    pub fn thread_name(mut self, prefix: impl Into<String>) -> Builder {
+        self.thread_name = Some(prefix.into());
+        self
+    }
+
+    /// Pins regular worker *i* to the *i*-th CPU the process may use.
+    pub fn pin_workers(mut self, pin: bool) -> Builder {
+        self.pin_workers = pin;
+        self
+    }
+
+    /// Measures the queue wait of one Normal/Low job in `n` of a burst (a
+    /// power of two, at most 1024; 1: every job). High jobs are always
+    /// measured. Default 8.
+    pub fn wait_sampling(mut self, n: u32) -> Builder {
+        self.wait_sampling = n;
+        self
+    }
+
+    /// Called with the payload of every panic of a fire-and-forget job (and
+    /// of a discarded job's destructor), on the thread where it happened,
+    /// after the panic hook. Without a handler the payload is dropped once
+    /// the panic hook (std's prints the message to stderr) has reported it,
+    /// as for a `std::thread`. Panics are counted in [`Stats::panics`]
+    /// either way, and the pool keeps running.
+    pub fn panic_handler<H>(mut self, handler: H) -> Builder
+    where
+        H: Fn(Box<dyn Any + Send>) + Send + Sync + 'static,
+    {
+        self.panic_handler = Some(Box::new(handler));
+        self
+    }
+
+    /// Called on each pool thread as it starts, before any job.
+    pub fn on_thread_start<H>(mut self, hook: H) -> Builder
+    where
+        H: Fn(ThreadInfo) + Send + Sync + 'static,
+    {
+        self.on_thread_start = Some(Box::new(hook));
+        self
+    }
+
+    /// Called on each pool thread as it stops, after its last job.
+    pub fn on_thread_stop<H>(mut self, hook: H) -> Builder
+    where
+        H: Fn(ThreadInfo) + Send + Sync + 'static,
+    {
+        self.on_thread_stop = Some(Box::new(hook));
+        self
+    }
+
+    /// Creates the pool and starts its regular workers.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for sizes out of range, a thread name with a
+    /// NUL byte, a duration beyond `u32::MAX` milliseconds;
+    /// [`Error::OutOfMemory`]; [`Error::ThreadSpawn`] when a worker thread
+    /// could not start. Nothing is left running on error.
+    pub fn build(self) -> Result<Pool, Error> {
+        let mut cfg = sys::wpool_config::default();
+        // SAFETY: cfg is a valid wpool_config to fill.
+        unsafe { sys::wpool_config_init(&mut cfg) };
+        cfg.workers = to_c_uint(self.workers)?;
+        if let Some(n) = self.max_temp_workers {
+            cfg.max_temp_workers = to_c_uint(n)?;
+        }
+        if let Some(ttl) = self.temp_idle {
+            cfg.temp_idle_ms = to_ms(ttl)?;
+        }
+        for (slot, &jobs) in cfg.capacity.iter_mut().zip(&self.capacity) {
+            if jobs != 0 {
+                *slot = u32::try_from(jobs).map_err(|_| Error::InvalidArgument)?;
+            }
+        }
+        if let Some(bound) = self.starvation {
+            // 0 would mean "no bound" to C: a zero bound is the smallest one.
+            cfg.starvation_ms = to_ms(bound)?.max(1);
+        }
+        let name = match self.thread_name {
+            Some(name) => Some(CString::new(name).map_err(|_| Error::InvalidArgument)?),
+            None => None,
+        };
+        cfg.thread_name = name.as_ref().map_or(ptr::null(), |n| n.as_ptr());
+        cfg.pin_workers = i32::from(self.pin_workers);
+        cfg.wait_sampling = self.wait_sampling;
+
+        let shared = Box::new(Shared {
+            raw: AtomicPtr::new(ptr::null_mut()),
+            panics: AtomicU64::new(0),
+            panic_handler: self.panic_handler,
+            on_thread_start: self.on_thread_start,
+            on_thread_stop: self.on_thread_stop,
+        });
+        cfg.on_thread_start = Some(thread_started);
+        cfg.on_thread_stop = Some(thread_stopping);
+        cfg.hook_ctx = &*shared as *const Shared as *mut c_void;
+
+        let mut raw = ptr::null_mut();
+        // SAFETY: cfg and raw are valid for the call; cfg is not retained
+        // (the name is copied). hook_ctx stays valid: `shared` is kept in the
+        // Pool and freed only after wpool_destroy joined every thread.
+        check(unsafe { sys::wpool_create(&cfg, &mut raw) })?;
+        // Release: threads that read it (Shared::raw) see a created pool.
+        shared.raw.store(raw, Ordering::Release);
+        let raw = NonNull::new(raw).expect("wpool_create returned OK without a pool");
+        Ok(Pool {
+            inner: Arc::new(Inner {
+                raw,
+                shared: Some(shared),
+            }),
+        })
+    }
+}
+
+fn to_c_uint(n: usize) -> Result<c_uint, Error> {
+    c_uint::try_from(n).map_err(|_| Error::InvalidArgument)
+}
+
+fn to_ms(d: Duration) -> Result<u32, Error> {
+    let ms = d.as_nanos().div_ceil(1_000_000);
+    u32::try_from(ms).map_err(|_| Error::InvalidArgument)
+}
+
+/// A timeout for the C API: saturates below `WPOOL_FOREVER`, which would
+/// mean "wait forever".
+pub(crate) fn to_timeout_ns(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos())
+        .unwrap_or(u64::MAX)
+        .min(sys::WPOOL_FOREVER - 1)
+}
+
+/// The owner of the C pool; shut down and destroyed when the last `Pool`
+/// clone goes.
+struct Inner {
+    raw: NonNull<sys::wpool>,
+    /// `Some` until drop; freed after the pool's threads are joined.
+    shared: Option<Box<Shared>>,
+}
+
+// SAFETY: the C API may be called from any thread, concurrently, on a live
+// pool (wpool.h, "Threading"); `Inner` only frees it in `drop`, when no other
+// reference exists. `Shared` holds only `Send + Sync` data and atomics.
+unsafe impl Send for Inner {}
+// SAFETY: as above: every method takes `&self` and calls thread-safe C.
+unsafe impl Sync for Inner {}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let doomed = Doomed {
+            raw: self.raw,
+            shared: self.shared.take(),
+        };
+        // SAFETY: the pool is live until `doomed` destroys it.
+        if unsafe { sys::wpool_in_pool(self.raw.as_ptr()) } == 0 {
+            doomed.destroy();
+            return;
+        }
+        // The last handle was dropped by one of the pool's own jobs, which
+        // cannot wait for itself: a helper thread waits instead.
+        let spawned = std::thread::Builder::new()
+            .name("wpool-drop".into())
+            .spawn(move || doomed.destroy());
+        if spawned.is_err() {
+            eprintln!("wpool: no thread to destroy a pool dropped by its own job; it is leaked");
+        }
+    }
+}
+
+/// A pool whose last handle is gone, on its way to `wpool_destroy`.
+struct Doomed {
+    raw: NonNull<sys::wpool>,
+    shared: Option<Box<Shared>>,
+}
+
+// SAFETY: the pool may be destroyed from any thread, and this is its only
+// owner left; `Shared` is Send.
+unsafe impl Send for Doomed {}
+
+impl Doomed {
+    fn destroy(self) {
+        // SAFETY: nothing else refers to the pool any more. wpool_destroy
+        // waits for every queued and running job, joins the threads and frees
+        // the pool; only then is the hooks' context (`shared`) freed.
+        unsafe { sys::wpool_destroy(self.raw.as_ptr()) };
+        drop(self.shared);
+    }
+}
+
+/// A priority worker pool.
+///
+/// `Pool` is a cheap handle (an `Arc` inside): clones share one pool, and it
+/// is `Send + Sync`. When the last clone is dropped the pool shuts down,
+/// **waiting for every accepted job** (queued and running) to finish, then
+/// joins its threads; use [`shutdown_timeout`](Pool::shutdown_timeout) first
+/// to bound that wait. A pool dropped by one of its own jobs is destroyed on
+/// a helper thread instead (it cannot wait for itself).
+///
+/// # Submitting
+///
+/// | waits for room | fails at once when full | bounded wait | returns |
+/// |---|---|---|---|
+/// | [`spawn`](Pool::spawn) | [`try_spawn`](Pool::try_spawn) | [`spawn_timeout`](Pool::spawn_timeout) | `()`: fire and forget |
+/// | [`submit`](Pool::submit) | [`try_submit`](Pool::try_submit) | [`submit_timeout`](Pool::submit_timeout) | a [`JoinHandle`] |
+///
+/// A failed submission gives the closure back ([`SpawnError::into_inner`]).
+/// Fire-and-forget is the cheapest path: a closure that fits in a pointer
+/// (one `Arc`, one reference, or nothing captured) is stored in the queue
+/// without any allocation; a larger one is boxed once.
+///
+/// Every accepted job is either run or, if a shutdown's deadline passes
+/// before it starts, discarded: its closure is dropped, running its
+/// destructors. Never both, never neither.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::sync::Arc;
+/// use wpool::{Pool, Priority};
+///
+/// let pool = Pool::builder().workers(2).build()?;
+/// let done = Arc::new(AtomicUsize::new(0));
+/// for _ in 0..1000 {
+///     let done = done.clone();
+///     pool.spawn(Priority::Low, move || { done.fetch_add(1, Ordering::Relaxed); }).unwrap();
+/// }
+/// let answer = pool.submit(Priority::High, || 6 * 7).unwrap();
+/// assert_eq!(answer.join().unwrap(), 42);
+/// drop(pool); // waits for the 1000 jobs
+/// assert_eq!(done.load(Ordering::Relaxed), 1000);
+/// # Ok::<(), wpool::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Pool {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("raw", &self.inner.raw)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a submission waits for room: `0` tries once, `WPOOL_FOREVER`
+/// waits.
+const TRY: u64 = 0;
+const WAIT: u64 = sys::WPOOL_FOREVER;
+
+impl Pool {
+    /// A builder to configure a pool.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// A pool with every default: one worker per CPU, up to 4 temporary
+    /// workers for High work, 4096 jobs per queue.
+    ///
+    /// ```
+    /// let pool = wpool::Pool::new()?;
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Builder::build`].
+    pub fn new() -> Result<Pool, Error> {
+        Builder::default().build()
+    }
+
+    pub(crate) fn raw(&self) -> *mut sys::wpool {
+        self.inner.raw.as_ptr()
+    }
+
+    /// Queues `job`, waiting up to `timeout_ns` (`TRY`, `WAIT` or a bound);
+    /// gives it back with the error if the pool refused it. A bounded wait
+    /// that failed for want of room is `TimedOut`.
+    ///
+    /// # Safety
+    ///
+    /// Everything `J` borrows must outlive its run or discard.
+    pub(crate) unsafe fn enqueue<J: Job>(
+        &self,
+        prio: Priority,
+        job: J,
+        timeout_ns: u64,
+    ) -> Result<(), (Error, J)> {
+        // SAFETY: the pool is live while `self` exists; the caller
+        // guarantees the job's borrows.
+        unsafe { enqueue(self.raw(), prio.raw(), job, timeout_ns) }.map_err(|(rc, job)| {
+            let err = Error::from_code(rc).unwrap_or(Error::Unknown(rc));
+            (
+                if timeout_ns != TRY && err == Error::Full {
+                    Error::TimedOut
+                } else {
+                    err
+                },
+                job,
+            )
+        })
+    }
+
+    /// Queues `f` at `prio`, waiting while the queue is full; fire and forget.
+    ///
+    /// A panic in `f` goes to the [panic handler](Builder::panic_handler)
+    /// and is counted in [`Stats::panics`]; the pool keeps running. Called
+    /// from one of the pool's own jobs while the queue is full, it runs
+    /// queued jobs meanwhile, so jobs that spawn jobs cannot deadlock.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// pool.spawn(Priority::Normal, move || tx.send("hello").unwrap()).unwrap();
+    /// assert_eq!(rx.recv().unwrap(), "hello");
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError::Closed`] (with `f`) once the pool is shut down, also
+    /// while waiting.
+    pub fn spawn<F>(&self, prio: Priority, f: F) -> Result<(), SpawnError<F>>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        // SAFETY: F is 'static.
+        unsafe { self.enqueue(prio, Detached(f), WAIT) }
+            .map_err(|(_, job)| SpawnError::Closed(job.0))
+    }
+
+    /// Queues `f` at `prio` if there is room now; fire and forget.
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority, TrySpawnError};
+    ///
+    /// let pool = Pool::new()?;
+    /// match pool.try_spawn(Priority::High, || println!("urgent")) {
+    ///     Ok(()) => {}
+    ///     Err(TrySpawnError::Full(job)) => job(), // run it here instead
+    ///     Err(TrySpawnError::Closed(_)) => unreachable!(),
+    /// }
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`TrySpawnError::Full`] or [`TrySpawnError::Closed`], with `f`.
+    pub fn try_spawn<F>(&self, prio: Priority, f: F) -> Result<(), TrySpawnError<F>>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        // SAFETY: F is 'static.
+        unsafe { self.enqueue(prio, Detached(f), TRY) }.map_err(|(err, job)| try_error(err, job.0))
+    }
+
+    /// Queues `f` at `prio`, waiting at most `timeout` for room; fire and
+    /// forget.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// pool.spawn_timeout(Priority::Normal, || (), Duration::from_millis(10)).unwrap();
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnTimeoutError::Timeout`] or [`SpawnTimeoutError::Closed`], with `f`.
+    pub fn spawn_timeout<F>(
+        &self,
+        prio: Priority,
+        f: F,
+        timeout: Duration,
+    ) -> Result<(), SpawnTimeoutError<F>>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        // SAFETY: F is 'static.
+        unsafe { self.enqueue(prio, Detached(f), timeout_arg(timeout)) }
+            .map_err(|(err, job)| timeout_error(err, job.0))
+    }
+
+    /// Queues `f` at `prio`, waiting while the queue is full, and returns a
+    /// handle to its result.
+    ///
+    /// The handle's [`join`](JoinHandle::join) (or `.await`) gives the value,
+    /// the panic payload, or that the job was discarded at shutdown.
+    /// Dropping the handle detaches the job.
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let handles: Vec<_> = (0..4u64)
+    ///     .map(|i| pool.submit(Priority::Normal, move || i * i).unwrap())
+    ///     .collect();
+    /// let squares: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    /// assert_eq!(squares, [0, 1, 4, 9]);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError::Closed`] (with `f`) once the pool is shut down.
+    pub fn submit<F, T>(&self, prio: Priority, f: F) -> Result<JoinHandle<T>, SpawnError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (job, handle) = joinable(f);
+        // SAFETY: F and T are 'static.
+        match unsafe { self.enqueue(prio, job, WAIT) } {
+            Ok(()) => Ok(handle),
+            Err((_, job)) => Err(SpawnError::Closed(job.into_inner())),
+        }
+    }
+
+    /// As [`submit`](Pool::submit), but fails at once when the queue is full.
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let handle = pool.try_submit(Priority::High, || "fast").unwrap();
+    /// assert_eq!(handle.join().unwrap(), "fast");
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`TrySpawnError::Full`] or [`TrySpawnError::Closed`], with `f`.
+    pub fn try_submit<F, T>(&self, prio: Priority, f: F) -> Result<JoinHandle<T>, TrySpawnError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (job, handle) = joinable(f);
+        // SAFETY: F and T are 'static.
+        match unsafe { self.enqueue(prio, job, TRY) } {
+            Ok(()) => Ok(handle),
+            Err((err, job)) => Err(try_error(err, job.into_inner())),
+        }
+    }
+
+    /// As [`submit`](Pool::submit), but waits at most `timeout` for room.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let handle = pool.submit_timeout(Priority::Low, || 1, Duration::from_secs(1)).unwrap();
+    /// assert_eq!(handle.join().unwrap(), 1);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnTimeoutError::Timeout`] or [`SpawnTimeoutError::Closed`], with `f`.
+    pub fn submit_timeout<F, T>(
+        &self,
+        prio: Priority,
+        f: F,
+        timeout: Duration,
+    ) -> Result<JoinHandle<T>, SpawnTimeoutError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (job, handle) = joinable(f);
+        // SAFETY: F and T are 'static.
+        match unsafe { self.enqueue(prio, job, timeout_arg(timeout)) } {
+            Ok(()) => Ok(handle),
+            Err((err, job)) => Err(timeout_error(err, job.into_inner())),
+        }
+    }
+
+    /// Runs `body` with a [`Scope`] whose jobs may borrow from the caller's
+    /// stack; returns once every job spawned in it has run (or been
+    /// discarded), even when `body` panics, and then re-raises that panic.
+    /// A panic of a fire-and-forget job of the scope is re-raised here too,
+    /// after every job finished.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let data = vec![1u64, 2, 3, 4];
+    /// let sum = AtomicU64::new(0);
+    /// pool.scope(|s| {
+    ///     for x in &data {
+    ///         let sum = &sum;
+    ///         s.spawn(Priority::Normal, move || { sum.fetch_add(*x, Ordering::Relaxed); }).unwrap();
+    ///     }
+    /// });
+    /// assert_eq!(sum.into_inner(), 10);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn scope<'env, F, R>(&self, body: F) -> R
+    where
+        F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> R,
+    {
+        scope::run(self, body)
+    }
+
+    /// Waits until nothing is queued or running (intake stays open).
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// pool.spawn(Priority::Low, || ()).unwrap();
+    /// pool.wait_idle()?;
+    /// assert_eq!(pool.stats()[Priority::Low].completed, 1);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WouldDeadlock`] when called from one of the pool's own jobs.
+    pub fn wait_idle(&self) -> Result<(), Error> {
+        // SAFETY: the pool is live while `self` exists.
+        check(unsafe { sys::wpool_wait_idle(self.raw(), WAIT) })
+    }
+
+    /// Waits at most `timeout` until nothing is queued or running.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimedOut`], or [`Error::WouldDeadlock`] from one of the
+    /// pool's own jobs.
+    pub fn wait_idle_timeout(&self, timeout: Duration) -> Result<(), Error> {
+        // SAFETY: the pool is live while `self` exists.
+        check(unsafe { sys::wpool_wait_idle(self.raw(), to_timeout_ns(timeout)) })
+    }
+
+    /// Stops intake (every later submission fails with `Closed`) and waits
+    /// for every queued and running job. The pool stays valid: stats can
+    /// still be read. Calling it again is harmless.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WouldDeadlock`] when called from one of the pool's own jobs.
+    pub fn shutdown(&self) -> Result<ShutdownReport, Error> {
+        self.shutdown_with(WAIT)
+    }
+
+    /// Stops intake, then waits at most `timeout` for the queued jobs to run
+    /// and the running ones to return. If the deadline passes first, every
+    /// job not yet started is discarded (its closure dropped; a
+    /// [`JoinHandle`] reports it) and this returns without waiting for the
+    /// jobs still running. The report says which happened.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::builder().workers(1).max_temp_workers(0).build()?;
+    /// for _ in 0..10 {
+    ///     pool.spawn(Priority::Low, || std::thread::sleep(Duration::from_millis(50))).unwrap();
+    /// }
+    /// let report = pool.shutdown_timeout(Duration::from_millis(20))?;
+    /// assert!(report.timed_out);
+    /// assert!(report.discarded() >= 8); // one ran, maybe one more started
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WouldDeadlock`] when called from one of the pool's own jobs.
+    pub fn shutdown_timeout(&self, timeout: Duration) -> Result<ShutdownReport, Error> {
+        self.shutdown_with(to_timeout_ns(timeout))
+    }
+
+    fn shutdown_with(&self, timeout_ns: u64) -> Result<ShutdownReport, Error> {
+        // SAFETY: the pool is live while `self` exists.
+        let rc = unsafe { sys::wpool_shutdown(self.raw(), timeout_ns) };
+        let timed_out = match Error::from_code(rc) {
+            None => false,
+            Some(Error::TimedOut) => true,
+            Some(err) => return Err(err),
+        };
+        let stats = self.stats();
+        Ok(ShutdownReport {
+            timed_out,
+            completed: Priority::ALL.map(|p| stats[p].completed),
+            discarded: Priority::ALL.map(|p| stats[p].discarded),
+            still_running: Priority::ALL.iter().map(|&p| stats[p].running).sum(),
+        })
+    }
+
+    /// A snapshot of the pool's statistics. Never blocks on the workers.
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::builder().workers(2).build()?;
+    /// pool.submit(Priority::High, || ()).unwrap().join().unwrap();
+    /// let stats = pool.stats();
+    /// assert_eq!(stats[Priority::High].submitted, 1);
+    /// assert_eq!(stats.workers, 2);
+    /// println!("High p99 wait: {:?}", stats[Priority::High].wait_p99);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn stats(&self) -> Stats {
+        let mut raw = sys::wpool_stats::default();
+        // SAFETY: the pool is live while `self` exists; `raw` is writable.
+        let rc = unsafe { sys::wpool_get_stats(self.raw(), &mut raw) };
+        debug_assert_eq!(rc, sys::WPOOL_OK);
+        Stats::from_raw(raw, self.shared().panics())
+    }
+
+    fn shared(&self) -> &Shared {
+        self.inner.shared.as_deref().expect("present until drop")
+    }
+
+    /// True when the calling thread is one of this pool's threads.
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// assert!(!pool.in_pool());
+    /// let inside = pool.clone();
+    /// assert!(pool.submit(Priority::Normal, move || inside.in_pool()).unwrap().join().unwrap());
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn in_pool(&self) -> bool {
+        // SAFETY: the pool is live while `self` exists.
+        unsafe { sys::wpool_in_pool(self.raw()) != 0 }
+    }
+}
+
+/// The C timeout for a `_timeout` call: 0 would mean "try once" to C (and
+/// `Full`), which `enqueue` reports as a timeout as well.
+fn timeout_arg(timeout: Duration) -> u64 {
+    to_timeout_ns(timeout)
+}
+
+fn try_error<F>(err: Error, f: F) -> TrySpawnError<F> {
+    match err {
+        Error::Closed => TrySpawnError::Closed(f),
+        _ => TrySpawnError::Full(f),
+    }
+}
+
+fn timeout_error<F>(err: Error, f: F) -> SpawnTimeoutError<F> {
+    match err {
+        Error::Closed => SpawnTimeoutError::Closed(f),
+        _ => SpawnTimeoutError::Timeout(f),
+    }
+}
+
+/// What a shutdown did. Counts are over the pool's lifetime, per priority
+/// (index with [`Priority::index`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShutdownReport {
+    /// The deadline passed before every job finished: the jobs not yet
+    /// started were discarded.
+    pub timed_out: bool,
+    /// Jobs that ran to completion (or panicked), per priority.
+    pub completed: [u64; 3],
+    /// Jobs discarded unstarted, per priority.
+    pub discarded: [u64; 3],
+    /// Jobs still running when the shutdown returned (0 unless timed out).
+    pub still_running: u64,
+}
+
+impl ShutdownReport {
+    /// Jobs discarded unstarted, all priorities.
+    pub fn discarded(&self) -> u64 {
+        self.discarded.iter().sum()
+    }
+
+    /// Jobs that ran, all priorities.
+    pub fn completed(&self) -> u64 {
+        self.completed.iter().sum()
+    }
+}
+
+impl fmt::Display for ShutdownReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} jobs completed, {} discarded (High {}, Normal {}, Low {}), {} still running",
+            if self.timed_out {
+                "deadline passed"
+            } else {
+                "clean shutdown"
+            },
+            self.completed(),
+            self.discarded(),
+            self.discarded[0],
+            self.discarded[1],
+            self.discarded[2],
+            self.still_running
+        )
+    }
+}

@@ -1,0 +1,101 @@
+//! The Rust view of the C structs must agree with the C compiler's: bindgen's
+//! layout tests check libclang's layout; these check what the compiled C code
+//! writes and reads through the Rust structs, field by field.
+use std::ffi::{c_void, CStr};
+use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use wpool_sys::*;
+
+#[test]
+fn config_init_fills_the_documented_defaults() {
+    let mut cfg = wpool_config {
+        workers: 77,
+        max_temp_workers: 77,
+        temp_idle_ms: 77,
+        capacity: [77; 3],
+        starvation_ms: 77,
+        thread_name: c"x".as_ptr(),
+        pin_workers: 77,
+        on_thread_start: None,
+        on_thread_stop: None,
+        hook_ctx: 1 as *mut c_void,
+        wait_sampling: 77,
+    };
+    // SAFETY: cfg is a valid, writable wpool_config.
+    unsafe { wpool_config_init(&mut cfg) };
+    assert_eq!(cfg.workers, 0);
+    assert_eq!(cfg.max_temp_workers, 4);
+    assert_eq!(cfg.temp_idle_ms, 200);
+    assert_eq!(cfg.capacity, [WPOOL_DEFAULT_CAPACITY; 3]);
+    assert_eq!(cfg.starvation_ms, 0);
+    assert!(cfg.thread_name.is_null());
+    assert_eq!(cfg.pin_workers, 0);
+    assert!(cfg.hook_ctx.is_null());
+    assert_eq!(cfg.wait_sampling, 8);
+}
+
+static RUNS: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn count(_: *mut c_void) {
+    RUNS.fetch_add(1, Ordering::Relaxed);
+}
+
+#[test]
+fn stats_fields_read_what_c_wrote() {
+    let mut cfg = wpool_config::default();
+    let mut pool = ptr::null_mut();
+    // SAFETY: every pointer passed is valid for the call; the pool is
+    // destroyed at the end and used by no other thread.
+    unsafe {
+        wpool_config_init(&mut cfg);
+        cfg.workers = 1;
+        cfg.max_temp_workers = 3;
+        cfg.capacity = [8, 16, 32];
+        assert_eq!(wpool_create(&cfg, &mut pool), WPOOL_OK);
+        for (prio, n) in [(WPOOL_HIGH, 1u64), (WPOOL_NORMAL, 2), (WPOOL_LOW, 3)] {
+            for _ in 0..n {
+                assert_eq!(
+                    wpool_submit(pool, prio, Some(count), ptr::null_mut()),
+                    WPOOL_OK
+                );
+            }
+        }
+        assert_eq!(wpool_wait_idle(pool, WPOOL_FOREVER), WPOOL_OK);
+        let mut s = wpool_stats::default();
+        assert_eq!(wpool_get_stats(pool, &mut s), WPOOL_OK);
+        assert_eq!(s.submitted, [1, 2, 3]);
+        assert_eq!(s.completed, [1, 2, 3]);
+        assert_eq!(s.capacity, [8, 16, 32]);
+        assert_eq!(s.workers, 1);
+        assert_eq!(s.max_temp_workers, 3);
+        assert_eq!(s.closed, 0);
+        assert_eq!(wpool_shutdown(pool, WPOOL_FOREVER), WPOOL_OK);
+        assert_eq!(wpool_get_stats(pool, &mut s), WPOOL_OK);
+        assert_ne!(s.closed, 0);
+        wpool_destroy(pool);
+    }
+    assert_eq!(RUNS.load(Ordering::Relaxed), 6);
+}
+
+#[test]
+fn status_strings_and_version() {
+    // SAFETY: both return static NUL-terminated strings.
+    unsafe {
+        let version = CStr::from_ptr(wpool_version()).to_str().unwrap();
+        assert_eq!(version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            version.as_bytes(),
+            &WPOOL_VERSION_STRING[..WPOOL_VERSION_STRING.len() - 1]
+        );
+        for code in [
+            WPOOL_OK,
+            WPOOL_EINVAL,
+            WPOOL_ENOMEM,
+            WPOOL_EFULL,
+            WPOOL_ETIMEDOUT,
+        ] {
+            assert!(!CStr::from_ptr(wpool_strerror(code)).to_bytes().is_empty());
+        }
+        assert_eq!(wpool_create(ptr::null(), ptr::null_mut()), WPOOL_EINVAL);
+    }
+}
