@@ -112,6 +112,8 @@ fn generate_bindings(manifest_dir: &Path, include_dirs: &[PathBuf]) {
     println!("cargo:rerun-if-changed={}", header.display());
     let bindings = bindgen::Builder::default()
         .header(header.to_string_lossy())
+        // Layout checks as #[test] functions (offset_of!, which would make
+        // them compile-time asserts, needs 1.77): they run in `cargo test`.
         .rust_target(bindgen::RustTarget::stable(74, 0).expect("a supported Rust target"))
         .allowlist_function("wpool_.*")
         .allowlist_type("wpool_.*")

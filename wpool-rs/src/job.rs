@@ -18,7 +18,7 @@ use std::ptr;
 
 use wpool_sys as sys;
 
-use crate::pool::Shared;
+use crate::pool::{Shared, ThreadInfo};
 
 /// Work the pool runs once. `run` consumes the job; dropping it instead is
 /// the discard.
@@ -147,8 +147,18 @@ thread_local! {
     static CURRENT_POOL: Cell<*const Shared> = const { Cell::new(ptr::null()) };
 }
 
-pub(crate) fn set_current_pool(shared: *const Shared) {
+thread_local! {
+    /// Which pool thread this is, set with CURRENT_POOL.
+    static CURRENT_THREAD: Cell<Option<ThreadInfo>> = const { Cell::new(None) };
+}
+
+pub(crate) fn set_current_pool(shared: *const Shared, info: Option<ThreadInfo>) {
     CURRENT_POOL.with(|c| c.set(shared));
+    CURRENT_THREAD.with(|c| c.set(info));
+}
+
+pub(crate) fn current_thread() -> Option<ThreadInfo> {
+    CURRENT_THREAD.with(Cell::get)
 }
 
 /// Runs `f` with the pool this thread belongs to, if it is a pool thread.

@@ -61,7 +61,9 @@ impl Priority {
     }
 }
 
-/// Which pool thread a [thread hook](Builder::on_thread_start) runs on.
+/// Which pool thread this is: given to the [thread
+/// hooks](Builder::on_thread_start), and to any code running on a pool
+/// thread by [`ThreadInfo::current`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ThreadInfo {
     /// Regular workers are numbered `0..workers`, temporary workers by their
@@ -69,6 +71,42 @@ pub struct ThreadInfo {
     pub index: usize,
     /// A temporary worker (runs High jobs only, retires when idle).
     pub temporary: bool,
+}
+
+impl ThreadInfo {
+    fn new(index: c_uint, temporary: i32) -> ThreadInfo {
+        ThreadInfo {
+            index: index as usize,
+            temporary: temporary != 0,
+        }
+    }
+
+    /// The pool thread the caller runs on, or `None` off the pools' threads.
+    /// (The pool's threads are started by the C core, so
+    /// `std::thread::current().name()` does not know their names.)
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority, ThreadInfo};
+    ///
+    /// let pool = Pool::builder().workers(1).build()?;
+    /// let info = pool.submit(Priority::Normal, ThreadInfo::current).unwrap().join().unwrap();
+    /// assert_eq!(info, Some(ThreadInfo { index: 0, temporary: false }));
+    /// assert_eq!(ThreadInfo::current(), None);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn current() -> Option<ThreadInfo> {
+        job::current_thread()
+    }
+}
+
+impl fmt::Display for ThreadInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.temporary {
+            write!(f, "temporary worker {}", self.index)
+        } else {
+            write!(f, "worker {}", self.index)
+        }
+    }
 }
 
 type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
@@ -111,7 +149,7 @@ impl Shared {
 
 unsafe extern "C" fn thread_started(ctx: *mut c_void, index: c_uint, temporary: i32) {
     let shared = ctx as *const Shared;
-    job::set_current_pool(shared);
+    job::set_current_pool(shared, Some(ThreadInfo::new(index, temporary)));
     // SAFETY: ctx is the pool's `Shared`, live until every thread is joined.
     if let Some(hook) = unsafe { &(*shared).on_thread_start } {
         run_hook(hook, index, temporary, "on_thread_start");
@@ -124,7 +162,7 @@ unsafe extern "C" fn thread_stopping(ctx: *mut c_void, index: c_uint, temporary:
     if let Some(hook) = unsafe { &(*shared).on_thread_stop } {
         run_hook(hook, index, temporary, "on_thread_stop");
     }
-    job::set_current_pool(ptr::null());
+    job::set_current_pool(ptr::null(), None);
 }
 
 fn run_hook(hook: &ThreadHook, index: c_uint, temporary: i32, name: &str) {

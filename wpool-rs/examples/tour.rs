@@ -1,0 +1,175 @@
+//! A tour of wpool, with live output: `cargo run --release --example tour`.
+//!
+//! 1. Two workers are saturated by a backlog of 5 ms Low jobs; High jobs
+//!    submitted meanwhile start within microseconds, on a temporary worker.
+//! 2. The temporary worker retires after its idle timeout.
+//! 3. A job panics: the panic handler reports it and the pool goes on.
+//! 4. Jobs borrow from the stack in a scope.
+//! 5. A shutdown with a deadline: what does not start in time is dropped,
+//!    and the report says so.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use wpool::{Pool, Priority, ThreadInfo};
+
+fn main() -> Result<(), wpool::Error> {
+    let start = Instant::now();
+    let say =
+        move |msg: String| println!("[{:>7.1} ms] {msg}", start.elapsed().as_secs_f64() * 1e3);
+
+    let pool = Pool::builder()
+        .workers(2)
+        .max_temp_workers(2)
+        .temp_idle_timeout(Duration::from_millis(150))
+        .thread_name("tour")
+        .panic_handler(move |payload| {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("?");
+            println!(
+                "[{:>7.1} ms] panic handler: a job on {} panicked with {msg:?}; the pool goes on",
+                start.elapsed().as_secs_f64() * 1e3,
+                ThreadInfo::current().expect("a pool thread")
+            );
+        })
+        .build()?;
+    say(format!(
+        "pool: 2 workers, up to 2 temporary workers for High work (wpool {})",
+        wpool::version()
+    ));
+
+    // 1. A Low backlog saturates both workers.
+    let low_done = Arc::new(AtomicUsize::new(0));
+    for _ in 0..120 {
+        let low_done = low_done.clone();
+        pool.spawn(Priority::Low, move || {
+            busy_for(Duration::from_millis(5));
+            low_done.fetch_add(1, Ordering::Relaxed);
+        })
+        .expect("the pool is open");
+    }
+    say("queued 120 Low jobs of 5 ms each: ~300 ms of work for 2 workers".into());
+    thread::sleep(Duration::from_millis(20));
+    for i in 0..5 {
+        let submitted = Instant::now();
+        let handle = pool
+            .submit(Priority::High, move || {
+                let waited = submitted.elapsed();
+                (waited, ThreadInfo::current().expect("a pool thread"))
+            })
+            .expect("the pool is open");
+        let (waited, thread) = handle.join().expect("no panic");
+        let stats = pool.stats();
+        say(format!(
+            "High job {i} waited {:>6.1} µs, ran on {thread}; Low backlog: {} queued",
+            waited.as_secs_f64() * 1e6,
+            stats[Priority::Low].queued
+        ));
+        thread::sleep(Duration::from_millis(15));
+    }
+    let stats = pool.stats();
+    say(format!(
+        "temporary workers alive: {}, started so far: {}",
+        stats.temp_workers, stats.temp_spawned
+    ));
+
+    // 2. The backlog drains; the temporary worker retires after 150 ms idle.
+    pool.wait_idle()?;
+    say(format!(
+        "Low backlog done: {} jobs ran",
+        low_done.load(Ordering::Relaxed)
+    ));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while pool.stats().temp_workers > 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    let stats = pool.stats();
+    say(format!(
+        "temporary workers alive: {}, retired: {} (idle timeout 150 ms)",
+        stats.temp_workers, stats.temp_retired
+    ));
+
+    // 3. A panic is reported, not fatal. The default panic hook prints it
+    //    too; silence it here to keep the output short.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    pool.spawn(Priority::Normal, || panic!("bad input in job 7"))
+        .expect("the pool is open");
+    let joined = pool
+        .submit(Priority::Normal, || -> u32 { panic!("bad input in job 8") })
+        .expect("open")
+        .join();
+    pool.wait_idle()?;
+    std::panic::set_hook(default_hook);
+    say(format!(
+        "a joined job that panicked: {}",
+        joined.unwrap_err()
+    ));
+    let answer = pool
+        .submit(Priority::Normal, || 6 * 7)
+        .expect("open")
+        .join()
+        .expect("no panic");
+    say(format!(
+        "after the panics the pool still works: 6 * 7 = {answer}; panics counted: {}",
+        pool.stats().panics
+    ));
+
+    // 4. Jobs that borrow from the stack.
+    let mut squares = vec![0u64; 8];
+    pool.scope(|s| {
+        for (i, slot) in squares.iter_mut().enumerate() {
+            s.spawn(Priority::Normal, move || *slot = (i * i) as u64)
+                .expect("open");
+        }
+    });
+    say(format!("scoped jobs filled a local vector: {squares:?}"));
+
+    // 5. A shutdown with a deadline.
+    let dropped = Arc::new(AtomicUsize::new(0));
+    for _ in 0..40 {
+        let guard = DropCount(dropped.clone());
+        pool.spawn(Priority::Low, move || {
+            busy_for(Duration::from_millis(5));
+            std::mem::forget(guard); // ran: not counted as dropped
+        })
+        .expect("the pool is open");
+    }
+    say("queued 40 more Low jobs of 5 ms; shutting down with a 30 ms deadline".into());
+    let report = pool.shutdown_timeout(Duration::from_millis(30))?;
+    say(format!("shutdown: {report}"));
+    say(format!(
+        "closures dropped unrun: {}",
+        dropped.load(Ordering::Relaxed)
+    ));
+    let refused = pool.spawn(Priority::High, || ());
+    say(format!(
+        "a submit after shutdown: {:?}",
+        refused.map_err(|e| e.to_string())
+    ));
+    drop(pool);
+    say("pool dropped: every thread joined".into());
+    Ok(())
+}
+
+/// Counts the closures that are dropped without running.
+struct DropCount(Arc<AtomicUsize>);
+
+impl Drop for DropCount {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Keeps the CPU busy, as real work would.
+fn busy_for(d: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}
