@@ -21,6 +21,9 @@ struct State<T> {
     waker: Option<Waker>,
     /// The result was taken by `join` or `poll`.
     taken: bool,
+    /// A thread blocks in `wait`: only then is the condvar signalled (a
+    /// futex wake is a system call, which most jobs need not pay).
+    blocked: bool,
 }
 
 impl<T> Packet<T> {
@@ -30,6 +33,7 @@ impl<T> Packet<T> {
                 result: None,
                 waker: None,
                 taken: false,
+                blocked: false,
             }),
             done: Condvar::new(),
         }
@@ -44,15 +48,17 @@ impl<T> Packet<T> {
     }
 
     fn complete(&self, result: Result<T, JoinError>) {
-        let waker = {
+        let (waker, blocked) = {
             let mut state = self.lock();
             if state.result.is_some() || state.taken {
                 return;
             }
             state.result = Some(result);
-            state.waker.take()
+            (state.waker.take(), state.blocked)
         };
-        self.done.notify_all();
+        if blocked {
+            self.done.notify_all();
+        }
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -81,6 +87,7 @@ impl<T> Packet<T> {
             if helped || state.result.is_some() {
                 continue;
             }
+            state.blocked = true;
             if job::with_current_pool(|_| ()).is_some() {
                 // A pool thread: wake now and then to help with new work.
                 state = self

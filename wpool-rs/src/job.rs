@@ -1,8 +1,9 @@
 //! The FFI boundary: how a Rust closure becomes a C `wpool_task` and back.
 //!
 //! A job is stored in the task's `arg` pointer itself when it fits there (a
-//! closure capturing one `Arc`, one reference or nothing): then a submit
-//! allocates nothing. Larger jobs are boxed: one allocation. The C pool calls
+//! closure capturing one `Arc`, one reference or nothing). Up to 64 bytes it
+//! goes in a recycled block (see `recycle.rs`): in a steady state neither
+//! allocates. Larger jobs are boxed: one allocation. The C pool calls
 //! exactly one of `run_job` or `discard_job` with `arg`, once, for every task
 //! it accepted; for a task it refused it calls neither and the job comes back
 //! to the caller.
@@ -19,6 +20,7 @@ use std::ptr;
 use wpool_sys as sys;
 
 use crate::pool::{Shared, ThreadInfo};
+use crate::recycle;
 
 /// Work the pool runs once. `run` consumes the job; dropping it instead is
 /// the discard.
@@ -70,6 +72,10 @@ pub(crate) unsafe fn enqueue<J: Job>(
         let arg = ptr::addr_of_mut!((*t).arg);
         if is_inline::<J>() {
             arg.cast::<J>().write(job);
+        } else if recycle::fits::<J>() {
+            let block = recycle::alloc();
+            block.cast::<J>().write(job);
+            arg.write(block.cast());
         } else {
             arg.write(Box::into_raw(Box::new(job)).cast());
         }
@@ -90,14 +96,14 @@ pub(crate) unsafe fn enqueue<J: Job>(
 /// `t` was filled by `enqueue::<J>` and not accepted by the pool.
 unsafe fn take_back<J>(t: *const sys::wpool_task) -> J {
     // SAFETY: `t` is the task `enqueue` filled: its `arg` holds the job's
-    // bytes (inline) or the pointer from `Box::into_raw` (boxed), and the
-    // pool did not take it, so it is read exactly once, here.
+    // bytes (inline) or a pointer to them (block or box), and the pool did
+    // not take it, so it is taken exactly once, here.
     unsafe {
         let arg = ptr::addr_of!((*t).arg);
         if is_inline::<J>() {
             arg.cast::<J>().read()
         } else {
-            *Box::from_raw(arg.read().cast::<J>())
+            take::<J>(arg.read())
         }
     }
 }
@@ -110,11 +116,17 @@ unsafe fn take_back<J>(t: *const sys::wpool_task) -> J {
 /// pool; it is taken exactly once (C calls one callback, once).
 unsafe fn take<J>(arg: *mut c_void) -> J {
     // SAFETY: inline, `arg` holds J's bytes as `enqueue` wrote them (J fits,
-    // and its alignment divides the pointer's); boxed, it is the pointer
-    // from `Box::into_raw`. The caller guarantees a single take.
+    // and its alignment divides the pointer's); in a block, `arg` is the
+    // block `enqueue` wrote J into (read out before the block is freed);
+    // boxed, it is the pointer from `Box::into_raw`. The caller guarantees a
+    // single take.
     unsafe {
         if is_inline::<J>() {
             ptr::addr_of!(arg).cast::<J>().read()
+        } else if recycle::fits::<J>() {
+            let job = arg.cast::<J>().read();
+            recycle::free(arg.cast());
+            job
         } else {
             *Box::from_raw(arg.cast::<J>())
         }

@@ -82,6 +82,7 @@ mod error;
 mod handle;
 mod job;
 mod pool;
+mod recycle;
 mod scope;
 mod stats;
 

@@ -1,0 +1,108 @@
+//! Heap allocations per job, counted by a counting global allocator (this
+//! test binary only; one test, so nothing else allocates meanwhile):
+//! a closure that fits in a pointer allocates nothing, one of up to 64 bytes
+//! allocates nothing once the recycled blocks are warm, a larger one is
+//! boxed once.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use wpool::{Pool, Priority};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const JOBS: usize = 20_000;
+
+/// Allocations made while `submit_all` queues JOBS jobs and they all run.
+fn allocations_during(pool: &Pool, submit_all: impl Fn()) -> usize {
+    pool.wait_idle().unwrap();
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    submit_all();
+    pool.wait_idle().unwrap();
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+#[test]
+fn allocations_per_job() {
+    let pool = Pool::builder().workers(2).capacity(1024).build().unwrap();
+    let counter = Arc::new(AtomicU64::new(0));
+
+    // Pointer-sized: one Arc captured. Stored in the task itself.
+    let small = || {
+        for _ in 0..JOBS {
+            let counter = counter.clone();
+            pool.spawn(Priority::Normal, move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+            })
+            .unwrap();
+        }
+    };
+    small(); // warm-up: thread-locals, histograms, ...
+    assert_eq!(
+        allocations_during(&pool, small),
+        0,
+        "pointer-sized closures"
+    );
+
+    // 40 bytes: a recycled block. Warm up, then none.
+    let medium = || {
+        for i in 0..JOBS as u64 {
+            let counter = counter.clone();
+            let extra = [i; 4];
+            pool.spawn(Priority::Low, move || {
+                counter.fetch_add(extra[0] - extra[1] + 1, Ordering::Relaxed);
+            })
+            .unwrap();
+        }
+    };
+    medium();
+    let medium_allocs = allocations_during(&pool, medium);
+    assert!(
+        medium_allocs <= JOBS / 100,
+        "{medium_allocs} allocations for {JOBS} block-sized jobs"
+    );
+
+    // 136 bytes: boxed, exactly one allocation each.
+    let large = || {
+        for i in 0..JOBS as u64 {
+            let counter = counter.clone();
+            let extra = [i; 16];
+            pool.spawn(Priority::High, move || {
+                counter.fetch_add(extra[3] - extra[9] + 1, Ordering::Relaxed);
+            })
+            .unwrap();
+        }
+    };
+    large();
+    assert_eq!(
+        allocations_during(&pool, large),
+        JOBS,
+        "large closures: one box each"
+    );
+
+    assert_eq!(counter.load(Ordering::Relaxed), 6 * JOBS as u64);
+}
