@@ -252,16 +252,48 @@ impl JoinError {
     }
 
     /// The job panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::new()?;
+    /// let err = pool.submit(wpool::Priority::Normal, || panic!("x")).unwrap().join().unwrap_err();
+    /// assert!(err.is_panic() && !err.is_discarded());
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self.repr, JoinErrorRepr::Panicked(_))
     }
 
     /// The job was discarded unstarted by a shutdown (its closure was dropped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::builder().workers(1).max_temp_workers(0).build()?;
+    /// pool.spawn(Priority::Low, || std::thread::sleep(Duration::from_millis(100))).unwrap();
+    /// let queued = pool.submit(Priority::Low, || 1).unwrap();
+    /// pool.shutdown_timeout(Duration::ZERO)?; // the queued job is discarded
+    /// assert!(queued.join().unwrap_err().is_discarded());
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn is_discarded(&self) -> bool {
         matches!(self.repr, JoinErrorRepr::Discarded)
     }
 
     /// The panic message, when the payload is a string (as `panic!` makes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::new()?;
+    /// let err = pool.submit(wpool::Priority::Normal, || panic!("code {}", 7)).unwrap().join().unwrap_err();
+    /// assert_eq!(err.panic_message(), Some("code 7"));
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
             JoinErrorRepr::Panicked(payload) => payload_message(payload.as_ref()),
@@ -271,6 +303,16 @@ impl JoinError {
 
     /// The panic payload, to inspect or to re-raise with
     /// [`std::panic::resume_unwind`]; gives the error back if it is not a panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::new()?;
+    /// let err = pool.submit(wpool::Priority::Normal, || std::panic::panic_any(42u8)).unwrap().join().unwrap_err();
+    /// let payload = err.try_into_panic().unwrap();
+    /// assert_eq!(payload.downcast_ref::<u8>(), Some(&42));
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
             JoinErrorRepr::Panicked(payload) => Ok(payload),
@@ -283,6 +325,19 @@ impl JoinError {
     /// # Panics
     ///
     /// If the job was discarded rather than panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::new()?;
+    /// let handle = pool.submit(wpool::Priority::Normal, || -> () { panic!("again") }).unwrap();
+    /// if let Err(err) = handle.join() {
+    ///     let payload = err.into_panic();
+    ///     assert_eq!(payload.downcast_ref::<&str>(), Some(&"again"));
+    ///     // or: std::panic::resume_unwind(payload)
+    /// }
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic()
             .expect("the job was discarded, it did not panic")

@@ -230,11 +230,27 @@ impl fmt::Debug for Builder {
 
 impl Builder {
     /// A builder with every default (same as [`Pool::builder`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Builder::new().workers(1).build()?;
+    /// assert_eq!(pool.stats().workers, 1);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn new() -> Builder {
         Builder::default()
     }
 
     /// Regular workers; 0 (default): one per online CPU. At most 1024.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::builder().workers(3).build()?;
+    /// assert_eq!(pool.stats().workers, 3);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn workers(mut self, n: usize) -> Builder {
         self.workers = n;
         self
@@ -242,6 +258,14 @@ impl Builder {
 
     /// Temporary workers started when High work waits and every worker is
     /// busy; they run High jobs only. 0 disables them. Default 4, at most 1024.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::builder().max_temp_workers(0).build()?; // no temporary workers
+    /// assert_eq!(pool.stats().max_temp_workers, 0);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn max_temp_workers(mut self, n: usize) -> Builder {
         self.max_temp_workers = Some(n);
         self
@@ -249,6 +273,15 @@ impl Builder {
 
     /// How long a temporary worker stays idle before it exits (millisecond
     /// resolution, rounded up). Default 200 ms.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = wpool::Pool::builder().temp_idle_timeout(Duration::from_millis(20)).build()?;
+    /// # drop(pool);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn temp_idle_timeout(mut self, ttl: Duration) -> Builder {
         self.temp_idle = Some(ttl);
         self
@@ -256,12 +289,31 @@ impl Builder {
 
     /// Queue capacity of every priority (rounded up to a power of two; at
     /// most 2^24). Default 4096 jobs each.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wpool::Priority;
+    /// let pool = wpool::Pool::builder().capacity(100).build()?;
+    /// assert_eq!(pool.stats()[Priority::Normal].capacity, 128);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn capacity(mut self, jobs: usize) -> Builder {
         self.capacity = [jobs; 3];
         self
     }
 
     /// Queue capacity of one priority.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wpool::Priority;
+    /// let pool = wpool::Pool::builder().capacity_for(Priority::High, 16).build()?;
+    /// assert_eq!(pool.stats()[Priority::High].capacity, 16);
+    /// assert_eq!(pool.stats()[Priority::Low].capacity, 4096);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn capacity_for(mut self, prio: Priority, jobs: usize) -> Builder {
         self.capacity[prio.index()] = jobs;
         self
@@ -270,6 +322,15 @@ impl Builder {
     /// Normal and Low jobs that waited longer than `bound` go before newer
     /// higher-priority work, so bulk work still moves under a flood of
     /// urgent work. Default: strict priority (no bound).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = wpool::Pool::builder().starvation_bound(Duration::from_millis(50)).build()?;
+    /// # drop(pool);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn starvation_bound(mut self, bound: Duration) -> Builder {
         self.starvation = Some(bound);
         self
@@ -277,12 +338,29 @@ impl Builder {
 
     /// Thread name prefix (at most 10 bytes are used): threads are named
     /// `<prefix>-<i>`, temporary ones `<prefix>-t<i>`. Default `wpool`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::builder().thread_name("io").build()?; // threads io-0, io-1, ...
+    /// assert_eq!(wpool::Pool::builder().thread_name("a\0b").build().unwrap_err(), wpool::Error::InvalidArgument);
+    /// # drop(pool);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn thread_name(mut self, prefix: impl Into<String>) -> Builder {
         self.thread_name = Some(prefix.into());
         self
     }
 
     /// Pins regular worker *i* to the *i*-th CPU the process may use.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::builder().workers(1).pin_workers(true).build()?;
+    /// # drop(pool);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn pin_workers(mut self, pin: bool) -> Builder {
         self.pin_workers = pin;
         self
@@ -291,6 +369,15 @@ impl Builder {
     /// Measures the queue wait of one Normal/Low job in `n` of a burst (a
     /// power of two, at most 1024; 1: every job). High jobs are always
     /// measured. Default 8.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::builder().wait_sampling(1).build()?; // measure every wait
+    /// assert!(wpool::Pool::builder().wait_sampling(3).build().is_err()); // not a power of two
+    /// # drop(pool);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn wait_sampling(mut self, n: u32) -> Builder {
         self.wait_sampling = n;
         self
@@ -302,6 +389,27 @@ impl Builder {
     /// the panic hook (std's prints the message to stderr) has reported it,
     /// as for a `std::thread`. Panics are counted in [`Stats::panics`]
     /// either way, and the pool keeps running.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let (tx, rx) = mpsc::channel();
+    /// let tx = std::sync::Mutex::new(tx);
+    /// let pool = Pool::builder()
+    ///     .panic_handler(move |payload| {
+    ///         let msg = payload.downcast_ref::<&str>().copied().unwrap_or("?");
+    ///         tx.lock().unwrap().send(msg.to_owned()).unwrap();
+    ///     })
+    ///     .build()?;
+    /// pool.spawn(Priority::Normal, || panic!("oops")).unwrap();
+    /// assert_eq!(rx.recv().unwrap(), "oops");
+    /// pool.wait_idle()?;
+    /// assert_eq!(pool.stats().panics, 1);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn panic_handler<H>(mut self, handler: H) -> Builder
     where
         H: Fn(Box<dyn Any + Send>) + Send + Sync + 'static,
@@ -311,6 +419,26 @@ impl Builder {
     }
 
     /// Called on each pool thread as it starts, before any job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let counter = started.clone();
+    /// let pool = wpool::Pool::builder()
+    ///     .workers(2)
+    ///     .on_thread_start(move |info| {
+    ///         assert!(!info.temporary);
+    ///         counter.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()?;
+    /// drop(pool); // joins the threads: both hooks have run
+    /// assert_eq!(started.load(Ordering::SeqCst), 2);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn on_thread_start<H>(mut self, hook: H) -> Builder
     where
         H: Fn(ThreadInfo) + Send + Sync + 'static,
@@ -320,6 +448,23 @@ impl Builder {
     }
 
     /// Called on each pool thread as it stops, after its last job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let stopped = Arc::new(AtomicUsize::new(0));
+    /// let counter = stopped.clone();
+    /// let pool = wpool::Pool::builder()
+    ///     .workers(2)
+    ///     .on_thread_stop(move |_| { counter.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()?;
+    /// drop(pool);
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn on_thread_stop<H>(mut self, hook: H) -> Builder
     where
         H: Fn(ThreadInfo) + Send + Sync + 'static,
@@ -336,6 +481,15 @@ impl Builder {
     /// NUL byte, a duration beyond `u32::MAX` milliseconds;
     /// [`Error::OutOfMemory`]; [`Error::ThreadSpawn`] when a worker thread
     /// could not start. Nothing is left running on error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::builder().workers(2).build()?;
+    /// assert!(wpool::Pool::builder().capacity(1 << 30).build().is_err());
+    /// # drop(pool);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn build(self) -> Result<Pool, Error> {
         let mut cfg = sys::wpool_config::default();
         // SAFETY: cfg is a valid wpool_config to fill.
@@ -528,6 +682,14 @@ const WAIT: u64 = sys::WPOOL_FOREVER;
 
 impl Pool {
     /// A builder to configure a pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::builder().workers(2).max_temp_workers(1).build()?;
+    /// # drop(pool);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn builder() -> Builder {
         Builder::default()
     }
@@ -814,6 +976,19 @@ impl Pool {
     ///
     /// [`Error::TimedOut`], or [`Error::WouldDeadlock`] from one of the
     /// pool's own jobs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Error, Pool, Priority};
+    ///
+    /// let pool = Pool::builder().workers(1).build()?;
+    /// pool.spawn(Priority::Low, || std::thread::sleep(Duration::from_millis(200))).unwrap();
+    /// assert_eq!(pool.wait_idle_timeout(Duration::from_millis(1)), Err(Error::TimedOut));
+    /// pool.wait_idle()?;
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn wait_idle_timeout(&self, timeout: Duration) -> Result<(), Error> {
         // SAFETY: the pool is live while `self` exists.
         check(unsafe { sys::wpool_wait_idle(self.raw(), to_timeout_ns(timeout)) })
@@ -826,6 +1001,22 @@ impl Pool {
     /// # Errors
     ///
     /// [`Error::WouldDeadlock`] when called from one of the pool's own jobs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// for _ in 0..10 {
+    ///     pool.spawn(Priority::Low, || ()).unwrap();
+    /// }
+    /// let report = pool.shutdown()?;
+    /// assert!(!report.timed_out);
+    /// assert_eq!(report.completed(), 10);
+    /// assert!(pool.spawn(Priority::Low, || ()).is_err()); // closed
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn shutdown(&self) -> Result<ShutdownReport, Error> {
         self.shutdown_with(WAIT)
     }
@@ -954,11 +1145,28 @@ pub struct ShutdownReport {
 
 impl ShutdownReport {
     /// Jobs discarded unstarted, all priorities.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::new()?;
+    /// assert_eq!(pool.shutdown()?.discarded(), 0);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn discarded(&self) -> u64 {
         self.discarded.iter().sum()
     }
 
     /// Jobs that ran, all priorities.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::new()?;
+    /// pool.spawn(wpool::Priority::High, || ()).unwrap();
+    /// assert_eq!(pool.shutdown()?.completed(), 1);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn completed(&self) -> u64 {
         self.completed.iter().sum()
     }

@@ -225,6 +225,22 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     /// # Errors
     ///
     /// [`TrySpawnError::Full`] or [`TrySpawnError::Closed`], with `f`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let mut value = 0;
+    /// pool.scope(|s| {
+    ///     if let Err(e) = s.try_spawn(Priority::Normal, || value = 1) {
+    ///         e.into_inner()(); // full: run it here
+    ///     }
+    /// });
+    /// assert_eq!(value, 1);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn try_spawn<F>(&'scope self, prio: Priority, f: F) -> Result<(), TrySpawnError<F>>
     where
         F: FnOnce() + Send + 'scope,
@@ -241,6 +257,21 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     /// # Errors
     ///
     /// [`SpawnTimeoutError::Timeout`] or [`SpawnTimeoutError::Closed`], with `f`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let mut value = 0;
+    /// pool.scope(|s| {
+    ///     s.spawn_timeout(Priority::Normal, || value = 2, Duration::from_secs(1)).unwrap();
+    /// });
+    /// assert_eq!(value, 2);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn spawn_timeout<F>(
         &'scope self,
         prio: Priority,
@@ -297,6 +328,14 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     }
 
     /// The pool this scope spawns on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::builder().workers(2).build()?;
+    /// pool.scope(|s| assert_eq!(s.pool().stats().workers, 2));
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn pool(&self) -> &Pool {
         &self.pool
     }
