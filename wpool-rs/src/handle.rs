@@ -88,7 +88,7 @@ impl<T> Packet<T> {
                 continue;
             }
             state.blocked = true;
-            if job::with_current_pool(|_| ()).is_some() {
+            if job::current_thread().is_some() {
                 // A pool thread: wake now and then to help with new work.
                 state = self
                     .done

@@ -154,8 +154,9 @@ unsafe extern "C" fn discard_job<J: Job>(arg: *mut c_void) {
 
 thread_local! {
     /// The pool this thread works for: set by the thread-start hook on each
-    /// pool thread, cleared by the stop hook. Read only on the panic path and
-    /// by waits that help (`help_current_pool`).
+    /// pool thread, cleared by the stop hook, and set for the duration of a
+    /// shutdown on the thread that calls it (`reporting_to`). Read only on
+    /// the panic path and by waits that help (`help_current_pool`).
     static CURRENT_POOL: Cell<*const Shared> = const { Cell::new(ptr::null()) };
 }
 
@@ -167,6 +168,19 @@ thread_local! {
 pub(crate) fn set_current_pool(shared: *const Shared, info: Option<ThreadInfo>) {
     CURRENT_POOL.with(|c| c.set(shared));
     CURRENT_THREAD.with(|c| c.set(info));
+}
+
+/// Runs `f` (a shutdown, which may discard jobs on this thread) with panics
+/// of discarded jobs reported to `shared`'s pool, whatever thread this is.
+pub(crate) fn reporting_to<R>(shared: &Shared, f: impl FnOnce() -> R) -> R {
+    struct Restore(*const Shared);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CURRENT_POOL.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(CURRENT_POOL.with(|c| c.replace(shared)));
+    f()
 }
 
 pub(crate) fn current_thread() -> Option<ThreadInfo> {
@@ -184,8 +198,9 @@ pub(crate) fn with_current_pool<R>(f: impl FnOnce(&Shared) -> R) -> Option<R> {
 
 /// A fire-and-forget job (or a discarded job's destructor) panicked.
 fn report_panic(payload: Box<dyn Any + Send>) {
-    // Off a pool thread (a discard on the thread calling shutdown) there is
-    // no pool to report to; the panic hook has printed it already.
+    // Jobs run on pool threads; discards also on the thread calling
+    // shutdown, which `reporting_to` points at the pool. Elsewhere there is
+    // no pool to report to: the panic hook has printed it already.
     let _ = with_current_pool(|shared| shared.report_panic(payload));
 }
 

@@ -1050,7 +1050,9 @@ impl Pool {
 
     fn shutdown_with(&self, timeout_ns: u64) -> Result<ShutdownReport, Error> {
         // SAFETY: the pool is live while `self` exists.
-        let rc = unsafe { sys::wpool_shutdown(self.raw(), timeout_ns) };
+        let rc = job::reporting_to(self.shared(), || unsafe {
+            sys::wpool_shutdown(self.raw(), timeout_ns)
+        });
         let timed_out = match Error::from_code(rc) {
             None => false,
             Some(Error::TimedOut) => true,

@@ -85,7 +85,7 @@ impl ScopeState {
             if self.pending.load(Ordering::Acquire) == 0 {
                 break;
             }
-            if job::with_current_pool(|_| ()).is_some() {
+            if job::current_thread().is_some() {
                 // A pool thread: wake now and then to help with new work.
                 drop(
                     self.all_done
