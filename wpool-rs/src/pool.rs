@@ -384,7 +384,8 @@ impl Builder {
     }
 
     /// Called with the payload of every panic of a fire-and-forget job (and
-    /// of a discarded job's destructor), on the thread where it happened,
+    /// of a discarded job's destructor), on the thread where it happened (a
+    /// pool thread, or for a discard the thread that called the shutdown),
     /// after the panic hook. Without a handler the payload is dropped once
     /// the panic hook (std's prints the message to stderr) has reported it,
     /// as for a `std::thread`. Panics are counted in [`Stats::panics`]
