@@ -1,14 +1,18 @@
 //! Join handles: the result of a job, waited for by blocking or by `.await`.
 
 use std::future::Future;
+use std::ops::Deref;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::ptr::NonNull;
+use std::sync::atomic::{self, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::error::JoinError;
 use crate::job::{self, Job};
+use crate::recycle;
 
 /// Where a job leaves its result for its handle.
 pub(crate) struct Packet<T> {
@@ -103,10 +107,69 @@ impl<T> Packet<T> {
     }
 }
 
+/// A counted reference to a packet shared by a handle and its job: an `Arc`
+/// whose storage is a recycled block (see `recycle.rs`), because a packet
+/// allocated by the submitter and freed by a worker would cost a trip
+/// through the allocator's slow paths on every job.
+pub(crate) struct PacketRef<T> {
+    ptr: NonNull<Counted<T>>,
+}
+
+struct Counted<T> {
+    refs: AtomicUsize,
+    packet: Packet<T>,
+}
+
+// SAFETY: as for `Arc<Packet<T>>`: the packet is shared (`&Packet<T>`) by
+// the references, and `Packet<T>` is `Send + Sync` exactly when `T: Send`
+// (its state sits behind a Mutex). Only the last reference frees it.
+unsafe impl<T: Send> Send for PacketRef<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for PacketRef<T> {}
+
+impl<T> PacketRef<T> {
+    /// A new empty packet and its two references: the handle's and the job's.
+    fn pair() -> (PacketRef<T>, PacketRef<T>) {
+        let ptr = recycle::store(Counted {
+            refs: AtomicUsize::new(2),
+            packet: Packet::new(),
+        });
+        (PacketRef { ptr }, PacketRef { ptr })
+    }
+}
+
+impl<T> Deref for PacketRef<T> {
+    type Target = Packet<T>;
+
+    fn deref(&self) -> &Packet<T> {
+        // SAFETY: the packet lives while any reference does.
+        unsafe { &self.ptr.as_ref().packet }
+    }
+}
+
+impl<T> Drop for PacketRef<T> {
+    fn drop(&mut self) {
+        // Release: our uses of the packet happen before its destruction.
+        // SAFETY: the packet lives while this reference does.
+        if unsafe { self.ptr.as_ref() }
+            .refs
+            .fetch_sub(1, Ordering::Release)
+            != 1
+        {
+            return;
+        }
+        // Acquire: the other reference's uses happen before the destruction.
+        atomic::fence(Ordering::Acquire);
+        // SAFETY: this was the last reference; the storage came from
+        // `recycle::store` in `pair`.
+        unsafe { recycle::destroy(self.ptr) };
+    }
+}
+
 /// The pool's side of a handle: completes the packet with the job's result,
 /// or with "discarded" when dropped without having run.
 pub(crate) struct Completer<T> {
-    packet: Arc<Packet<T>>,
+    packet: PacketRef<T>,
 }
 
 impl<T> Drop for Completer<T> {
@@ -145,15 +208,13 @@ where
 }
 
 pub(crate) fn joinable<F, T>(f: F) -> (Joinable<F, T>, JoinHandle<T>) {
-    let packet = Arc::new(Packet::new());
+    let (ours, theirs) = PacketRef::pair();
     (
         Joinable {
             f,
-            completer: Completer {
-                packet: packet.clone(),
-            },
+            completer: Completer { packet: theirs },
         },
-        JoinHandle { packet },
+        JoinHandle { packet: ours },
     )
 }
 
@@ -201,7 +262,7 @@ pub(crate) fn joinable<F, T>(f: F) -> (Joinable<F, T>, JoinHandle<T>) {
 /// ```
 #[must_use = "dropping a JoinHandle detaches the job; use join() to wait for it"]
 pub struct JoinHandle<T> {
-    packet: Arc<Packet<T>>,
+    packet: PacketRef<T>,
 }
 
 impl<T> JoinHandle<T> {
@@ -239,7 +300,7 @@ impl<T> JoinHandle<T> {
         self.packet.is_done()
     }
 
-    pub(crate) fn into_packet(self) -> Arc<Packet<T>> {
+    pub(crate) fn into_packet(self) -> PacketRef<T> {
         self.packet
     }
 }

@@ -1,8 +1,8 @@
 //! The FFI boundary: how a Rust closure becomes a C `wpool_task` and back.
 //!
 //! A job is stored in the task's `arg` pointer itself when it fits there (a
-//! closure capturing one `Arc`, one reference or nothing). Up to 64 bytes it
-//! goes in a recycled block (see `recycle.rs`): in a steady state neither
+//! closure capturing one `Arc`, one reference or nothing). Up to 128 bytes
+//! it goes in a recycled block (see `recycle.rs`): in a steady state neither
 //! allocates. Larger jobs are boxed: one allocation. The C pool calls
 //! exactly one of `run_job` or `discard_job` with `arg`, once, for every task
 //! it accepted; for a task it refused it calls neither and the job comes back
@@ -72,12 +72,8 @@ pub(crate) unsafe fn enqueue<J: Job>(
         let arg = ptr::addr_of_mut!((*t).arg);
         if is_inline::<J>() {
             arg.cast::<J>().write(job);
-        } else if recycle::fits::<J>() {
-            let block = recycle::alloc();
-            block.cast::<J>().write(job);
-            arg.write(block.cast());
         } else {
-            arg.write(Box::into_raw(Box::new(job)).cast());
+            arg.write(recycle::store(job).as_ptr().cast());
         }
         let rc = sys::wpool_submit_task(pool, prio, t, timeout_ns);
         if rc == sys::WPOOL_OK {
@@ -116,19 +112,13 @@ unsafe fn take_back<J>(t: *const sys::wpool_task) -> J {
 /// pool; it is taken exactly once (C calls one callback, once).
 unsafe fn take<J>(arg: *mut c_void) -> J {
     // SAFETY: inline, `arg` holds J's bytes as `enqueue` wrote them (J fits,
-    // and its alignment divides the pointer's); in a block, `arg` is the
-    // block `enqueue` wrote J into (read out before the block is freed);
-    // boxed, it is the pointer from `Box::into_raw`. The caller guarantees a
-    // single take.
+    // and its alignment divides the pointer's); otherwise it is the pointer
+    // `recycle::store` returned. The caller guarantees a single take.
     unsafe {
         if is_inline::<J>() {
             ptr::addr_of!(arg).cast::<J>().read()
-        } else if recycle::fits::<J>() {
-            let job = arg.cast::<J>().read();
-            recycle::free(arg.cast());
-            job
         } else {
-            *Box::from_raw(arg.cast::<J>())
+            recycle::take(ptr::NonNull::new_unchecked(arg.cast::<J>()))
         }
     }
 }

@@ -7,8 +7,9 @@
 //!   extra threads start for it and retire after an idle timeout, so urgent
 //!   work does not wait behind bulk work.
 //! - **Cheap submission**: a closure that fits in a pointer is stored in the
-//!   queue as is (no allocation), a larger one is boxed once; a hand-off
-//!   makes no system call while the workers are busy.
+//!   queue as is, one of up to 128 bytes in a recycled block (no allocation
+//!   either way once warm), a larger one is boxed once; a hand-off makes no
+//!   system call while the workers are busy.
 //! - **Backpressure** as in crossbeam: waiting, `try_` and `_timeout`
 //!   submissions; a failed one gives the closure back.
 //! - **Join handles** that block or `.await` (no runtime needed),

@@ -640,7 +640,8 @@ impl Doomed {
 /// A failed submission gives the closure back ([`SpawnError::into_inner`]).
 /// Fire-and-forget is the cheapest path: a closure that fits in a pointer
 /// (one `Arc`, one reference, or nothing captured) is stored in the queue
-/// without any allocation; a larger one is boxed once.
+/// as is; one of up to 128 bytes goes in a block recycled between threads
+/// (no allocation once warm); a larger one is boxed once.
 ///
 /// Every accepted job is either run or, if a shutdown's deadline passes
 /// before it starts, discarded: its closure is dropped, running its

@@ -1,4 +1,5 @@
-//! Recycled storage for jobs too big to fit in the task's pointer.
+//! Recycled storage for jobs too big to fit in the task's pointer, and for
+//! the result slots of join handles.
 //!
 //! A boxed closure is allocated by the submitting thread and freed by a
 //! worker: with the system allocator that pattern costs ~200 ns a job here
@@ -12,7 +13,8 @@
 //! allocates.
 //!
 //! The depot keeps at most [`DEPOT_MAX`] magazines (1 MiB of blocks);
-//! beyond that, blocks go back to the allocator.
+//! beyond that, blocks go back to the allocator. Values larger than a block
+//! are boxed ([`store`] and [`take`] choose).
 
 use std::alloc::{self, Layout};
 use std::cell::RefCell;
@@ -20,12 +22,13 @@ use std::mem::{self, MaybeUninit};
 use std::ptr;
 use std::sync::{Mutex, MutexGuard};
 
-/// Bytes in a block: closures capturing up to eight words.
-pub(crate) const BLOCK_SIZE: usize = 64;
+/// Bytes in a block: closures capturing up to sixteen words, a join
+/// handle's result slot.
+pub(crate) const BLOCK_SIZE: usize = 128;
 /// Blocks traded with the depot at a time.
 const MAGAZINE: usize = 32;
 /// Full magazines the depot keeps.
-const DEPOT_MAX: usize = 512;
+const DEPOT_MAX: usize = 256;
 
 #[repr(C, align(16))]
 pub(crate) struct Block(MaybeUninit<[u8; BLOCK_SIZE]>);
@@ -159,6 +162,59 @@ pub(crate) unsafe fn free(block: *mut Block) {
     }
 }
 
+/// Moves `value` to the heap: into a recycled block when it fits, else into
+/// a box. Give it back with [`take`] or [`destroy`].
+pub(crate) fn store<T>(value: T) -> ptr::NonNull<T> {
+    if fits::<T>() {
+        let at = alloc().cast::<T>();
+        // SAFETY: a free block, large and aligned enough for T; blocks are
+        // never null.
+        unsafe {
+            at.write(value);
+            ptr::NonNull::new_unchecked(at)
+        }
+    } else {
+        ptr::NonNull::from(Box::leak(Box::new(value)))
+    }
+}
+
+/// Moves the value out of storage made by [`store`] and frees the storage.
+///
+/// # Safety
+///
+/// `at` came from `store::<T>` and is not used after this call.
+pub(crate) unsafe fn take<T>(at: ptr::NonNull<T>) -> T {
+    // SAFETY: `at` holds a T written by `store`, taken once; a block goes
+    // back to the cache after the value is moved out of it.
+    unsafe {
+        if fits::<T>() {
+            let value = at.as_ptr().read();
+            free(at.as_ptr().cast());
+            value
+        } else {
+            *Box::from_raw(at.as_ptr())
+        }
+    }
+}
+
+/// Drops the value in storage made by [`store`] in place and frees the
+/// storage.
+///
+/// # Safety
+///
+/// As for [`take`].
+pub(crate) unsafe fn destroy<T>(at: ptr::NonNull<T>) {
+    // SAFETY: as in `take`.
+    unsafe {
+        if fits::<T>() {
+            ptr::drop_in_place(at.as_ptr());
+            free(at.as_ptr().cast());
+        } else {
+            drop(Box::from_raw(at.as_ptr()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +235,8 @@ mod tests {
         // This thread's cache (and the depot) now hold them: the next ones
         // come from there.
         let again: Vec<_> = (0..60).map(|_| alloc()).collect();
+        // (another test thread may take magazines from the depot meanwhile,
+        // but this thread's own cache serves these first)
         let known: HashSet<_> = first.iter().collect();
         assert!(again.iter().all(|b| known.contains(b)));
         for b in again {
@@ -197,8 +255,8 @@ mod tests {
             // SAFETY: free blocks handed over by the other thread.
             unsafe { free(b as *mut Block) };
         }
-        assert!(fits::<[u64; 8]>());
-        assert!(!fits::<[u64; 9]>());
+        assert!(fits::<[u64; 16]>());
+        assert!(!fits::<[u64; 17]>());
         assert!(!fits::<u128>() || mem::align_of::<u128>() <= 16);
     }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crate::error::{Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError};
-use crate::handle::{joinable, Packet};
+use crate::handle::{joinable, PacketRef};
 use crate::job::{self, Detached, Job};
 use crate::pool::{to_timeout_ns, Pool, Priority};
 
@@ -354,7 +354,7 @@ impl std::fmt::Debug for Scope<'_, '_> {
 /// for it).
 #[must_use = "dropping a ScopedJoinHandle detaches the job; use join() to wait for it"]
 pub struct ScopedJoinHandle<'scope, T> {
-    packet: Arc<Packet<T>>,
+    packet: PacketRef<T>,
     scope: PhantomData<&'scope ()>,
 }
 

@@ -1,8 +1,8 @@
 //! Heap allocations per job, counted by a counting global allocator (this
 //! test binary only; one test, so nothing else allocates meanwhile):
-//! a closure that fits in a pointer allocates nothing, one of up to 64 bytes
-//! allocates nothing once the recycled blocks are warm, a larger one is
-//! boxed once.
+//! a closure that fits in a pointer allocates nothing, one of up to 128
+//! bytes allocates nothing once the recycled blocks are warm, a larger one is
+//! boxed once; a join handle's result slot is recycled as well.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -102,6 +102,27 @@ fn allocations_per_job() {
         allocations_during(&pool, large),
         JOBS,
         "large closures: one box each"
+    );
+
+    // A join handle's result slot is recycled too: none once warm.
+    let handles = || {
+        let handles: Vec<_> = (0..64u64)
+            .map(|i| pool.submit(Priority::Normal, move || i * 2).unwrap())
+            .collect();
+        let sum: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+        assert_eq!(sum, 63 * 64);
+    };
+    let with_handles = || {
+        for _ in 0..JOBS / 64 {
+            handles();
+        }
+    };
+    with_handles();
+    let handle_allocs = allocations_during(&pool, with_handles);
+    // The Vec of 64 handles is one allocation per round.
+    assert!(
+        handle_allocs <= JOBS / 64 + JOBS / 100,
+        "{handle_allocs} allocations for {JOBS} submitted jobs"
     );
 
     assert_eq!(counter.load(Ordering::Relaxed), 6 * JOBS as u64);
