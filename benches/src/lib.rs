@@ -30,3 +30,9 @@ where
     }
     start.elapsed()
 }
+
+/// The top-level README's Rust examples, compiled and run as doc tests (this
+/// crate is the workspace's unpublished member, so it can reach the file).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct RootReadmeDoctests;

@@ -93,6 +93,11 @@ pub use pool::{Builder, Pool, Priority, ShutdownReport, ThreadInfo};
 pub use scope::{Scope, ScopedJoinHandle};
 pub use stats::{PriorityStats, Stats};
 
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// The version of the C core this crate runs, as `"MAJOR.MINOR.PATCH"`.
 ///
 /// ```
