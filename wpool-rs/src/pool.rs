@@ -557,7 +557,8 @@ fn to_ms(d: Duration) -> Result<u32, Error> {
 }
 
 /// A timeout for the C API: saturates below `WPOOL_FOREVER`, which would
-/// mean "wait forever".
+/// mean "wait forever". Zero means "try once" to C (`Full`), which
+/// `Pool::enqueue` reports as a timeout like any other bounded wait.
 pub(crate) fn to_timeout_ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos())
         .unwrap_or(u64::MAX)
@@ -679,8 +680,8 @@ impl fmt::Debug for Pool {
 
 /// How long a submission waits for room: `0` tries once, `WPOOL_FOREVER`
 /// waits.
-const TRY: u64 = 0;
-const WAIT: u64 = sys::WPOOL_FOREVER;
+pub(crate) const TRY: u64 = 0;
+pub(crate) const WAIT: u64 = sys::WPOOL_FOREVER;
 
 impl Pool {
     /// A builder to configure a pool.
@@ -824,7 +825,7 @@ impl Pool {
         F: FnOnce() + Send + 'static,
     {
         // SAFETY: F is 'static.
-        unsafe { self.enqueue(prio, Detached(f), timeout_arg(timeout)) }
+        unsafe { self.enqueue(prio, Detached(f), to_timeout_ns(timeout)) }
             .map_err(|(err, job)| timeout_error(err, job.0))
     }
 
@@ -917,7 +918,7 @@ impl Pool {
     {
         let (job, handle) = joinable(f);
         // SAFETY: F and T are 'static.
-        match unsafe { self.enqueue(prio, job, timeout_arg(timeout)) } {
+        match unsafe { self.enqueue(prio, job, to_timeout_ns(timeout)) } {
             Ok(()) => Ok(handle),
             Err((err, job)) => Err(timeout_error(err, job.into_inner())),
         }
@@ -1111,20 +1112,14 @@ impl Pool {
     }
 }
 
-/// The C timeout for a `_timeout` call: 0 would mean "try once" to C (and
-/// `Full`), which `enqueue` reports as a timeout as well.
-fn timeout_arg(timeout: Duration) -> u64 {
-    to_timeout_ns(timeout)
-}
-
-fn try_error<F>(err: Error, f: F) -> TrySpawnError<F> {
+pub(crate) fn try_error<F>(err: Error, f: F) -> TrySpawnError<F> {
     match err {
         Error::Closed => TrySpawnError::Closed(f),
         _ => TrySpawnError::Full(f),
     }
 }
 
-fn timeout_error<F>(err: Error, f: F) -> SpawnTimeoutError<F> {
+pub(crate) fn timeout_error<F>(err: Error, f: F) -> SpawnTimeoutError<F> {
     match err {
         Error::Closed => SpawnTimeoutError::Closed(f),
         _ => SpawnTimeoutError::Timeout(f),

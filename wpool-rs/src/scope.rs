@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::error::{Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError};
 use crate::handle::{joinable, PacketRef};
 use crate::job::{self, Detached, Job};
-use crate::pool::{to_timeout_ns, Pool, Priority};
+use crate::pool::{timeout_error, to_timeout_ns, try_error, Pool, Priority, TRY, WAIT};
 
 /// A scope to spawn jobs that borrow from the stack; made by
 /// [`Pool::scope`].
@@ -216,7 +216,7 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     where
         F: FnOnce() + Send + 'scope,
     {
-        self.enqueue(prio, Detached(f), u64::MAX)
+        self.enqueue(prio, Detached(f), WAIT)
             .map_err(|(_, job)| SpawnError::Closed(job.0))
     }
 
@@ -245,11 +245,8 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     where
         F: FnOnce() + Send + 'scope,
     {
-        self.enqueue(prio, Detached(f), 0)
-            .map_err(|(err, job)| match err {
-                Error::Closed => TrySpawnError::Closed(job.0),
-                _ => TrySpawnError::Full(job.0),
-            })
+        self.enqueue(prio, Detached(f), TRY)
+            .map_err(|(err, job)| try_error(err, job.0))
     }
 
     /// Queues `f` at `prio`, waiting at most `timeout` for room.
@@ -282,10 +279,7 @@ impl<'scope, 'env> Scope<'scope, 'env> {
         F: FnOnce() + Send + 'scope,
     {
         self.enqueue(prio, Detached(f), to_timeout_ns(timeout))
-            .map_err(|(err, job)| match err {
-                Error::Closed => SpawnTimeoutError::Closed(job.0),
-                _ => SpawnTimeoutError::Timeout(job.0),
-            })
+            .map_err(|(err, job)| timeout_error(err, job.0))
     }
 
     /// Queues `f` at `prio`, waiting while the queue is full, and returns a
@@ -318,7 +312,7 @@ impl<'scope, 'env> Scope<'scope, 'env> {
         T: Send + 'scope,
     {
         let (job, handle) = joinable(f);
-        match self.enqueue(prio, job, u64::MAX) {
+        match self.enqueue(prio, job, WAIT) {
             Ok(()) => Ok(ScopedJoinHandle {
                 packet: handle.into_packet(),
                 scope: PhantomData,

@@ -15,22 +15,10 @@ use std::thread;
 use std::time::Duration;
 
 use common::{
-    block_on, counter, load, wait_until, DropCounter, FlagWaker, Gate, LeakOnPanic, DEADLINE,
+    block_on, counter, gated_pool, load, wait_until, DropCounter, FlagWaker, Gate, LeakOnPanic,
+    DEADLINE,
 };
 use wpool::{JoinHandle, Pool, Priority, SpawnError, SpawnTimeoutError, TrySpawnError};
-
-fn gated_pool(capacity: usize) -> (Pool, Gate) {
-    let pool = Pool::builder()
-        .workers(1)
-        .max_temp_workers(0)
-        .capacity(capacity)
-        .build()
-        .unwrap();
-    let gate = Gate::new();
-    pool.spawn(Priority::Low, gate.job()).unwrap();
-    gate.wait_entered(1);
-    (pool, gate)
-}
 
 #[test]
 fn join_gives_the_value() {

@@ -9,19 +9,12 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{os_thread_name, wait_until, Gate, LeakOnPanic, DEADLINE};
+use common::{gated_pool, os_thread_name, wait_until, Gate, LeakOnPanic, DEADLINE};
 use wpool::{Pool, Priority, ThreadInfo};
 
 #[test]
 fn high_before_normal_before_low_and_fifo_within_each_level() {
-    let pool = Pool::builder()
-        .workers(1)
-        .max_temp_workers(0)
-        .build()
-        .unwrap();
-    let gate = Gate::new();
-    pool.spawn(Priority::Normal, gate.job()).unwrap();
-    gate.wait_entered(1);
+    let (pool, gate) = gated_pool(0);
 
     let order = Arc::new(Mutex::new(Vec::new()));
     // Interleaved, lowest level first: arrival order alone would be wrong.

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use common::{payload_str, Gate, LeakOnPanic, DEADLINE};
+use common::{gated_pool, payload_str, Gate, LeakOnPanic, DEADLINE};
 use wpool::{Pool, Priority, SpawnError, SpawnTimeoutError, TrySpawnError};
 
 /// Counts its drops in a borrowed counter (a scoped job may own it).
@@ -271,14 +271,7 @@ fn scoped_submissions_give_the_closure_back_when_refused() {
 
 #[test]
 fn a_scope_on_a_pool_shut_down_with_a_deadline_returns_once_its_jobs_are_discarded() {
-    let pool = Pool::builder()
-        .workers(1)
-        .max_temp_workers(0)
-        .build()
-        .unwrap();
-    let gate = Gate::new();
-    pool.spawn(Priority::Low, gate.job()).unwrap();
-    gate.wait_entered(1);
+    let (pool, gate) = gated_pool(0);
 
     let ran = AtomicUsize::new(0);
     let drops = AtomicUsize::new(0);

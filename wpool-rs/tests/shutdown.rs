@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use common::{counter, load, wait_until, DropCounter, Gate, DEADLINE};
+use common::{counter, gated_pool, load, wait_until, DropCounter, Gate, DEADLINE};
 use wpool::{Error, JoinHandle, Pool, Priority, Stats};
 
 /// How many times the jobs of a test ran, and how many of their closures
@@ -128,14 +128,7 @@ fn assert_accounted(stats: &Stats) {
 #[test]
 fn a_shutdown_that_times_out_discards_every_queued_job_exactly_once() {
     const N: usize = 120;
-    let pool = Pool::builder()
-        .workers(1)
-        .max_temp_workers(0)
-        .build()
-        .unwrap();
-    let gate = Gate::new();
-    pool.spawn(Priority::Low, gate.job()).unwrap();
-    gate.wait_entered(1);
+    let (pool, gate) = gated_pool(0);
 
     let counters = Counters::new();
     let mut handles = Vec::new();
@@ -371,14 +364,7 @@ fn shutting_down_twice_is_harmless() {
     assert_accounted(&pool.stats());
 
     // After a shutdown that gave up, more shutdowns wait for what still runs.
-    let pool = Pool::builder()
-        .workers(1)
-        .max_temp_workers(0)
-        .build()
-        .unwrap();
-    let gate = Gate::new();
-    pool.spawn(Priority::Normal, gate.job()).unwrap();
-    gate.wait_entered(1);
+    let (pool, gate) = gated_pool(0);
     for _ in 0..5 {
         pool.spawn(Priority::Low, || ()).unwrap();
     }

@@ -12,26 +12,10 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::{counter, load, wait_until, DropCounter, Gate, DEADLINE};
+use common::{counter, gated_pool, load, wait_until, DropCounter, DEADLINE};
 use wpool::{Builder, Error, Pool, Priority, SpawnError, SpawnTimeoutError, TrySpawnError};
 
 const PTR: usize = size_of::<usize>();
-
-/// One worker, no temporary workers, `capacity` slots per queue, and the
-/// worker held by a gate job: whatever is queued next stays queued until
-/// the gate opens.
-fn gated_pool(capacity: usize) -> (Pool, Gate) {
-    let pool = Pool::builder()
-        .workers(1)
-        .max_temp_workers(0)
-        .capacity(capacity)
-        .build()
-        .unwrap();
-    let gate = Gate::new();
-    pool.spawn(Priority::Low, gate.job()).unwrap();
-    gate.wait_entered(1);
-    (pool, gate)
-}
 
 /// Fills the Low queue of a gated pool; the jobs count their runs in `ran`.
 fn fill_low(pool: &Pool, ran: &Arc<std::sync::atomic::AtomicUsize>) {

@@ -130,6 +130,23 @@ fn reject<F>(f: F, id: usize) {
     transition(id, DROPPED, REJECTED);
 }
 
+/// Queues `job`, waiting for room; a refusal (the pool is closed) gives the
+/// closure back, which is then dropped as rejected. True if queued.
+fn spawn_or_reject<F: FnOnce() + Send + 'static>(
+    pool: &Pool,
+    prio: Priority,
+    job: F,
+    id: usize,
+) -> bool {
+    match pool.spawn(prio, job) {
+        Ok(()) => true,
+        Err(SpawnError::Closed(job)) => {
+            reject(job, id);
+            false
+        }
+    }
+}
+
 struct XorShift(u64);
 
 impl XorShift {
@@ -157,13 +174,7 @@ fn submit_one(pool: &Pool, prio: Priority, id: usize, tally: &mut ProducerTally)
     match kind(id) {
         Kind::Small => {
             let job = move || finish(guard);
-            match pool.spawn(prio, job) {
-                Ok(()) => true,
-                Err(err) => {
-                    reject(err.into_inner(), id);
-                    false
-                }
-            }
+            spawn_or_reject(pool, prio, job, id)
         }
         Kind::Medium => {
             let check = [id as u64, !(id as u64), 7];
@@ -173,13 +184,7 @@ fn submit_one(pool: &Pool, prio: Priority, id: usize, tally: &mut ProducerTally)
                 }
                 finish(guard);
             };
-            match pool.spawn(prio, job) {
-                Ok(()) => true,
-                Err(SpawnError::Closed(job)) => {
-                    reject(job, id);
-                    false
-                }
-            }
+            spawn_or_reject(pool, prio, job, id)
         }
         Kind::Big => {
             let check = [id as u64; 12];
@@ -189,26 +194,14 @@ fn submit_one(pool: &Pool, prio: Priority, id: usize, tally: &mut ProducerTally)
                 }
                 finish(guard);
             };
-            match pool.spawn(prio, job) {
-                Ok(()) => true,
-                Err(err) => {
-                    reject(err.into_inner(), id);
-                    false
-                }
-            }
+            spawn_or_reject(pool, prio, job, id)
         }
         Kind::TrySmall => match pool.try_spawn(prio, move || finish(guard)) {
             Ok(()) => true,
             Err(TrySpawnError::Full(job)) => {
                 // The very closure is back: queue it waiting for room.
                 tally.retried += 1;
-                match pool.spawn(prio, job) {
-                    Ok(()) => true,
-                    Err(err) => {
-                        reject(err.into_inner(), id);
-                        false
-                    }
-                }
+                spawn_or_reject(pool, prio, job, id)
             }
             Err(TrySpawnError::Closed(job)) => {
                 reject(job, id);
@@ -227,13 +220,7 @@ fn submit_one(pool: &Pool, prio: Priority, id: usize, tally: &mut ProducerTally)
                 Ok(()) => true,
                 Err(SpawnTimeoutError::Timeout(job)) => {
                     tally.retried += 1;
-                    match pool.spawn(prio, job) {
-                        Ok(()) => true,
-                        Err(err) => {
-                            reject(err.into_inner(), id);
-                            false
-                        }
-                    }
+                    spawn_or_reject(pool, prio, job, id)
                 }
                 Err(SpawnTimeoutError::Closed(job)) => {
                     reject(job, id);

@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
-use wpool::Pool;
+use wpool::{Pool, Priority};
 
 /// How long a test waits for something that should take microseconds
 /// before it declares a deadlock.
@@ -215,4 +215,20 @@ impl Wake for FlagWaker {
     fn wake(self: Arc<Self>) {
         self.0.store(true, Ordering::SeqCst);
     }
+}
+
+/// A pool of one worker and no temporary workers (queues of `capacity`
+/// jobs; 0: the default), its worker held by a gate job: whatever is queued
+/// next stays queued until the gate opens.
+pub fn gated_pool(capacity: usize) -> (Pool, Gate) {
+    let pool = Pool::builder()
+        .workers(1)
+        .max_temp_workers(0)
+        .capacity(capacity)
+        .build()
+        .unwrap();
+    let gate = Gate::new();
+    pool.spawn(Priority::Low, gate.job()).unwrap();
+    gate.wait_entered(1);
+    (pool, gate)
 }
