@@ -192,13 +192,7 @@ fn nested(pool: Pool, depth: u32) -> u32 {
 
 #[test]
 fn a_job_joining_jobs_of_its_own_one_worker_pool_does_not_deadlock() {
-    let pool = LeakOnPanic::new(
-        Pool::builder()
-            .workers(1)
-            .max_temp_workers(0)
-            .build()
-            .unwrap(),
-    );
+    let pool = LeakOnPanic::one_worker();
     let (tx, rx) = mpsc::channel();
     {
         let inner = (*pool).clone();

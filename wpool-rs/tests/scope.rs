@@ -186,13 +186,7 @@ fn nested_scopes(pool: &Pool, depth: u32) -> u64 {
 
 #[test]
 fn a_scope_inside_a_job_of_a_one_worker_pool_does_not_deadlock() {
-    let pool = LeakOnPanic::new(
-        Pool::builder()
-            .workers(1)
-            .max_temp_workers(0)
-            .build()
-            .unwrap(),
-    );
+    let pool = LeakOnPanic::one_worker();
     let (tx, rx) = mpsc::channel();
     let inner = (*pool).clone();
     pool.spawn(Priority::Normal, move || {

@@ -148,6 +148,18 @@ impl LeakOnPanic {
     pub fn new(pool: Pool) -> LeakOnPanic {
         LeakOnPanic(ManuallyDrop::new(pool))
     }
+
+    /// A pool of one worker and no temporary workers: the shape in which a
+    /// job that waits for jobs of its own pool could deadlock it.
+    pub fn one_worker() -> LeakOnPanic {
+        LeakOnPanic::new(
+            Pool::builder()
+                .workers(1)
+                .max_temp_workers(0)
+                .build()
+                .unwrap(),
+        )
+    }
 }
 
 impl Deref for LeakOnPanic {
