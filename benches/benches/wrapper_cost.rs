@@ -6,48 +6,14 @@
 
 use std::ffi::c_void;
 use std::ptr;
-use std::sync::atomic::Ordering;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use wpool::{Pool, Priority};
-use wpool_benches::{time_jobs, DONE};
+use wpool_benches::{job_done, time_jobs, RawPool};
 use wpool_sys as sys;
 
 extern "C" fn bump(_: *mut c_void) {
-    DONE.fetch_add(1, Ordering::Relaxed);
-}
-
-/// A raw C pool, destroyed on drop.
-struct RawPool(*mut sys::wpool);
-// SAFETY: the C API may be called from any thread on a live pool.
-unsafe impl Sync for RawPool {}
-
-impl RawPool {
-    fn new(workers: u32) -> RawPool {
-        let mut cfg = sys::wpool_config::default();
-        let mut raw = ptr::null_mut();
-        // SAFETY: valid pointers for the calls.
-        unsafe {
-            sys::wpool_config_init(&mut cfg);
-            cfg.workers = workers;
-            assert_eq!(sys::wpool_create(&cfg, &mut raw), sys::WPOOL_OK);
-        }
-        RawPool(raw)
-    }
-}
-
-impl RawPool {
-    /// Through a method, so closures capture the whole (Sync) `RawPool`.
-    fn ptr(&self) -> *mut sys::wpool {
-        self.0
-    }
-}
-
-impl Drop for RawPool {
-    fn drop(&mut self) {
-        // SAFETY: the last user of the pool.
-        unsafe { sys::wpool_destroy(self.0) };
-    }
+    job_done();
 }
 
 fn empty_jobs(c: &mut Criterion) {
@@ -63,7 +29,7 @@ fn empty_jobs(c: &mut Criterion) {
                         // SAFETY: the pool is live; `bump` ignores its argument.
                         let rc = unsafe {
                             sys::wpool_submit(
-                                raw.ptr(),
+                                raw.as_ptr(),
                                 sys::WPOOL_NORMAL,
                                 Some(bump),
                                 ptr::null_mut(),
@@ -86,7 +52,7 @@ fn empty_jobs(c: &mut Criterion) {
                 time_jobs(iters, producers, |n| {
                     for _ in 0..n {
                         pool.spawn(Priority::Normal, || {
-                            DONE.fetch_add(1, Ordering::Relaxed);
+                            job_done();
                         })
                         .expect("open");
                     }
@@ -101,7 +67,7 @@ fn empty_jobs(c: &mut Criterion) {
                     for i in 0..n {
                         let (a, b) = (i, !i);
                         pool.spawn(Priority::Normal, move || {
-                            DONE.fetch_add(1, Ordering::Relaxed);
+                            job_done();
                             std::hint::black_box((a, b));
                         })
                         .expect("open");
@@ -116,7 +82,7 @@ fn empty_jobs(c: &mut Criterion) {
                     for _ in 0..n {
                         drop(
                             pool.submit(Priority::Normal, || {
-                                DONE.fetch_add(1, Ordering::Relaxed);
+                                job_done();
                             })
                             .expect("open"),
                         );

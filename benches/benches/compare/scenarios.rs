@@ -1,0 +1,331 @@
+//! The scenarios, the same for every implementation. Each times its jobs end
+//! to end in `run` (criterion's `iter_custom`); pools are made before the
+//! first run, outside the timing, and figures criterion cannot hold are
+//! measured once per pool, untimed, in `before`/`after`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId};
+use wpool::Priority;
+use wpool_benches::{jobs_done, time_jobs, wait_until};
+
+use crate::contenders::{
+    Contender, CrossbeamPool, Rayon, StdThread, ThreadPool, Tokio, Wpool, WpoolSys,
+};
+use crate::extras;
+use crate::jobs::{self, Cpu, Empty, Gated, High, Low};
+
+/// One scenario, generic over the pool under test.
+pub trait Scenario {
+    /// Threads per pool.
+    fn workers(&self) -> usize;
+
+    /// Whether the implementation `id` takes part (a thread per job cannot
+    /// take every scenario in reasonable time).
+    fn includes(&self, _id: &str) -> bool {
+        true
+    }
+
+    /// Once per pool, untimed, before criterion's first run.
+    fn before<C: Contender>(&self, _pool: &C, _group: &str) {}
+
+    /// `iters` jobs (or High jobs, or bursts) through `pool`: the measured
+    /// duration.
+    fn run<C: Contender>(&self, pool: &C, iters: u64) -> Duration;
+
+    /// Once per pool, after criterion's last run and the pool's drop.
+    fn after<C: Contender>(&self, _group: &str) {}
+}
+
+/// Benchmarks every implementation on `scenario`, as `group`'s members.
+pub fn bench_all<S: Scenario>(g: &mut BenchmarkGroup<'_, WallTime>, group: &str, scenario: &S) {
+    bench_one::<Wpool, S>(g, group, scenario);
+    bench_one::<WpoolSys, S>(g, group, scenario);
+    bench_one::<CrossbeamPool, S>(g, group, scenario);
+    bench_one::<Rayon, S>(g, group, scenario);
+    bench_one::<ThreadPool, S>(g, group, scenario);
+    bench_one::<Tokio, S>(g, group, scenario);
+    bench_one::<StdThread, S>(g, group, scenario);
+}
+
+fn bench_one<C: Contender, S: Scenario>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    group: &str,
+    scenario: &S,
+) {
+    if !scenario.includes(C::ID) {
+        return;
+    }
+    // Made on criterion's first call, so a benchmark filtered out by the
+    // command line costs nothing.
+    let mut pool: Option<C> = None;
+    g.bench_function(BenchmarkId::from_parameter(C::ID), |b| {
+        let pool = pool.get_or_insert_with(|| {
+            let pool = C::new(scenario.workers());
+            scenario.before(&pool, group);
+            pool
+        });
+        b.iter_custom(|iters| scenario.run(pool, iters));
+    });
+    if pool.take().is_some() {
+        scenario.after::<C>(group);
+    }
+}
+
+fn spawn_n<C: Contender, J: jobs::Job>(pool: &C, prio: Priority, n: u64) {
+    for _ in 0..n {
+        pool.spawn::<J>(prio, 0);
+    }
+}
+
+/// Scenario 1: empty jobs end to end; `before` counts the heap allocations
+/// per job.
+pub struct EmptyJobs {
+    pub producers: u64,
+    pub workers: usize,
+}
+
+impl EmptyJobs {
+    const COUNTED_JOBS: u64 = 20_000;
+}
+
+impl Scenario for EmptyJobs {
+    fn workers(&self) -> usize {
+        self.workers
+    }
+
+    fn before<C: Contender>(&self, pool: &C, group: &str) {
+        let n = Self::COUNTED_JOBS;
+        self.run(pool, n); // warm: caches, lazily made threads
+        let allocs = extras::count_allocs(|| {
+            self.run(pool, n);
+        });
+        let per_job = allocs as f64 / n as f64;
+        extras::write(
+            group,
+            C::ID,
+            &format!("{{\"allocs_per_job\":{per_job},\"jobs\":{n}}}\n"),
+        );
+    }
+
+    fn run<C: Contender>(&self, pool: &C, iters: u64) -> Duration {
+        time_jobs(iters, self.producers, |n| {
+            spawn_n::<C, Empty>(pool, Priority::Normal, n)
+        })
+    }
+}
+
+/// Scenario 2: ~4 µs CPU jobs (see [`jobs::calibrate_cpu`]) from one
+/// producer. The single-thread baseline is a benchmark of its own.
+pub struct CpuJobs {
+    pub workers: usize,
+}
+
+impl Scenario for CpuJobs {
+    fn workers(&self) -> usize {
+        self.workers
+    }
+
+    fn run<C: Contender>(&self, pool: &C, iters: u64) -> Duration {
+        time_jobs(iters, 1, |n| spawn_n::<C, Cpu>(pool, Priority::Normal, n))
+    }
+}
+
+/// Scenario 3: the producer's submit call alone. Every worker is held in a
+/// [`Gated`] job, so nothing is taken from the queue meanwhile and no worker
+/// needs waking; the jobs go in chunks, and the gate opens between chunks
+/// (untimed) to drain them.
+pub struct SubmitBlocked {
+    pub workers: usize,
+}
+
+impl SubmitBlocked {
+    /// Jobs queued behind the blocked workers at a time: well within every
+    /// queue's capacity (wpool's default is 4096 per priority).
+    const CHUNK: u64 = 1024;
+}
+
+impl Scenario for SubmitBlocked {
+    fn workers(&self) -> usize {
+        self.workers
+    }
+
+    fn run<C: Contender>(&self, pool: &C, iters: u64) -> Duration {
+        let workers = self.workers as u64;
+        let mut timed = Duration::ZERO;
+        let mut left = iters;
+        while left > 0 {
+            let chunk = left.min(Self::CHUNK);
+            left -= chunk;
+            jobs::set_gate(false);
+            let entered = jobs::GATED_ENTERED.load(Ordering::Relaxed);
+            let gated_done = jobs::GATED_DONE.load(Ordering::Relaxed);
+            spawn_n::<C, Gated>(pool, Priority::Normal, workers);
+            wait_until("workers to block", || {
+                jobs::GATED_ENTERED.load(Ordering::Acquire) >= entered + workers
+            });
+            let done = jobs_done();
+
+            let start = Instant::now();
+            spawn_n::<C, Empty>(pool, Priority::Normal, chunk);
+            timed += start.elapsed();
+
+            jobs::set_gate(true);
+            wait_until("workers to unblock", || {
+                jobs::GATED_DONE.load(Ordering::Acquire) >= gated_done + workers
+            });
+            wait_until("the chunk to drain", || jobs_done() >= done + chunk);
+        }
+        timed
+    }
+}
+
+/// Scenario 4: the queue wait of one High job per millisecond while every
+/// worker is saturated by 5 ms Low jobs. Criterion's figure is the mean wait
+/// per High job; `after` writes the percentiles of every wait recorded.
+pub struct HighWait {
+    pub workers: usize,
+}
+
+impl HighWait {
+    /// Low jobs kept submitted but unfinished. The same bounded backlog for
+    /// every pool (most peers' queues are unbounded): 32 jobs of 5 ms keep
+    /// the workers busy without a break.
+    const LOW_DEPTH: u64 = 32;
+}
+
+impl Scenario for HighWait {
+    fn workers(&self) -> usize {
+        self.workers
+    }
+
+    fn before<C: Contender>(&self, _: &C, _: &str) {
+        jobs::take_high_waits();
+    }
+
+    fn run<C: Contender>(&self, pool: &C, iters: u64) -> Duration {
+        let workers = self.workers as u64;
+        let low_started = jobs::LOW_STARTED.load(Ordering::Relaxed);
+        let low_done = jobs::LOW_DONE.load(Ordering::Relaxed);
+        let high_done = jobs::HIGH_DONE.load(Ordering::Relaxed);
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            // Keeps LOW_DEPTH Low jobs outstanding, topping up every 200 µs.
+            let feeder = s.spawn(|| {
+                let mut submitted = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let finished = jobs::LOW_DONE.load(Ordering::Relaxed) - low_done;
+                    let missing = Self::LOW_DEPTH - (submitted - finished);
+                    spawn_n::<C, Low>(pool, Priority::Low, missing);
+                    submitted += missing;
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+                submitted
+            });
+            // The High stream starts once every worker is inside a Low job.
+            wait_until("Low jobs to start", || {
+                jobs::LOW_STARTED.load(Ordering::Acquire) >= low_started + workers
+            });
+            std::thread::sleep(Duration::from_millis(10));
+
+            let mut next = Instant::now();
+            for _ in 0..iters {
+                next += Duration::from_millis(1);
+                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+                pool.spawn::<High>(Priority::High, jobs::now_ns());
+            }
+            wait_until("High jobs", || {
+                jobs::HIGH_DONE.load(Ordering::Acquire) >= high_done + iters
+            });
+
+            stop.store(true, Ordering::Relaxed);
+            jobs::LOW_STOP.store(true, Ordering::Relaxed);
+            let submitted = feeder.join().expect("feeder");
+            wait_until("Low jobs", || {
+                jobs::LOW_DONE.load(Ordering::Acquire) >= low_done + submitted
+            });
+            jobs::LOW_STOP.store(false, Ordering::Relaxed);
+        });
+        jobs::sum_last_high_waits(iters as usize)
+    }
+
+    fn after<C: Contender>(&self, group: &str) {
+        let mut waits = jobs::take_high_waits();
+        if waits.is_empty() {
+            return;
+        }
+        waits.sort_unstable();
+        let pct = |q: f64| waits[((waits.len() - 1) as f64 * q).round() as usize];
+        let mean = waits.iter().sum::<u64>() as f64 / waits.len() as f64;
+        extras::write(
+            group,
+            C::ID,
+            &format!(
+                "{{\"samples\":{},\"p50_ns\":{},\"p99_ns\":{},\"max_ns\":{},\"mean_ns\":{mean}}}\n",
+                waits.len(),
+                pct(0.50),
+                pct(0.99),
+                waits[waits.len() - 1],
+            ),
+        );
+    }
+}
+
+/// Scenario 5: 10^6 empty jobs submitted as fast as one producer can into an
+/// idle pool. Criterion times the drain; `before` measures the CPU the
+/// process uses in the second after a burst, while idle again.
+pub struct Burst {
+    pub workers: usize,
+}
+
+impl Burst {
+    pub const JOBS: u64 = 1_000_000;
+    const IDLE_WINDOW: Duration = Duration::from_secs(1);
+    /// How long the pool is left alone before a burst, so it starts idle
+    /// (workers parked, spinning done).
+    const SETTLE: Duration = Duration::from_millis(20);
+
+    fn burst<C: Contender>(pool: &C) -> Duration {
+        time_jobs(Self::JOBS, 1, |n| {
+            spawn_n::<C, Empty>(pool, Priority::Normal, n)
+        })
+    }
+}
+
+impl Scenario for Burst {
+    fn workers(&self) -> usize {
+        self.workers
+    }
+
+    fn includes(&self, id: &str) -> bool {
+        id != StdThread::ID // 10^6 threads: minutes per burst
+    }
+
+    fn before<C: Contender>(&self, pool: &C, group: &str) {
+        std::thread::sleep(Self::SETTLE);
+        Self::burst(pool);
+        let cpu = extras::process_cpu_time();
+        std::thread::sleep(Self::IDLE_WINDOW);
+        let idle = extras::process_cpu_time() - cpu;
+        extras::write(
+            group,
+            C::ID,
+            &format!(
+                "{{\"idle_cpu_ms\":{},\"idle_window_ms\":{}}}\n",
+                idle.as_secs_f64() * 1e3,
+                Self::IDLE_WINDOW.as_millis()
+            ),
+        );
+    }
+
+    fn run<C: Contender>(&self, pool: &C, iters: u64) -> Duration {
+        (0..iters)
+            .map(|_| {
+                std::thread::sleep(Self::SETTLE);
+                Self::burst(pool)
+            })
+            .sum()
+    }
+}

@@ -1,0 +1,1191 @@
+//! `bench-report`: turns the criterion results of the `compare` benchmark
+//! into the README's table and `benches/results.svg`.
+//!
+//! ```sh
+//! cargo bench -p wpool-benches --bench compare
+//! cargo run -p wpool-benches --bin bench-report
+//! cargo run -p wpool-benches --bin bench-report -- [--check] [--criterion-dir DIR]
+//! ```
+//!
+//! Reads, under the criterion directory (`--criterion-dir DIR`, else
+//! `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else
+//! `<workspace>/target/criterion`):
+//! - `<group>/<id>/new/estimates.json`: criterion's estimate of the time per
+//!   iteration (the slope of a linear sampling, else the mean);
+//! - `<group>/<id>/new/benchmark.json`: the elements per iteration;
+//! - `<group>/<id>/wpool.json`: the benchmark's side figures (allocations per
+//!   job, High wait percentiles, idle CPU after a burst);
+//! - `wpool-run.json`: machine, commit, date and rustc of the run.
+//!
+//! Any of these may be missing: its cells read "–" and its bars "not
+//! measured".
+//!
+//! Writes the Markdown table and the list of bars between the lines
+//! `<!-- bench-table:begin -->` and `<!-- bench-table:end -->` of
+//! `<workspace>/README.md` (an error if they are missing), and the plot to
+//! `<workspace>/benches/results.svg`. `--check` writes nothing and prints the
+//! Markdown instead. For tests, `--readme PATH` and `--svg PATH` redirect the
+//! two outputs.
+//!
+//! A missed bar is reported, not an error: the exit status is 0 unless the
+//! inputs or outputs cannot be read or written.
+
+use std::collections::BTreeMap;
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::Value;
+
+const BEGIN_MARKER: &str = "<!-- bench-table:begin -->";
+const END_MARKER: &str = "<!-- bench-table:end -->";
+const DASH: &str = "–";
+
+/// One implementation: a column of the table and a bar of every panel.
+struct Impl {
+    /// The criterion benchmark id.
+    id: &'static str,
+    /// The Markdown column header.
+    header: &'static str,
+    /// The label in the plot.
+    label: &'static str,
+    /// The bar colour in the plot.
+    colour: &'static str,
+    /// Whether this is one of wpool's own columns (as opposed to a peer).
+    ours: bool,
+}
+
+/// The columns, in order.
+static IMPLS: [Impl; 7] = [
+    Impl {
+        id: "wpool",
+        header: "`wpool`",
+        label: "wpool",
+        colour: "#1f5fbf",
+        ours: true,
+    },
+    Impl {
+        id: "wpool-sys",
+        header: "`wpool-sys`",
+        label: "wpool-sys",
+        colour: "#e8730c",
+        ours: true,
+    },
+    Impl {
+        id: "crossbeam-channel",
+        header: "`crossbeam-channel`",
+        label: "crossbeam-channel",
+        colour: "#8a94a6",
+        ours: false,
+    },
+    Impl {
+        id: "rayon",
+        header: "`rayon`",
+        label: "rayon",
+        colour: "#a3a3a3",
+        ours: false,
+    },
+    Impl {
+        id: "threadpool",
+        header: "`threadpool`",
+        label: "threadpool",
+        colour: "#9fae9c",
+        ours: false,
+    },
+    Impl {
+        id: "tokio",
+        header: "`tokio` (spawn_blocking)",
+        label: "tokio spawn_blocking",
+        colour: "#b8a88a",
+        ours: false,
+    },
+    Impl {
+        id: "std-thread",
+        header: "`std::thread` per job",
+        label: "std::thread per job",
+        colour: "#c2b0c6",
+        ours: false,
+    },
+];
+
+/// The empty-job groups and their shapes (producers × workers).
+const EMPTY: [(&str, &str); 3] = [
+    ("empty_1p1w", "1P/1W"),
+    ("empty_1p2w", "1P/2W"),
+    ("empty_2p2w", "2P/2W"),
+];
+const CPU: &str = "cpu_4us_1p2w";
+const SUBMIT: &str = "submit_blocked_1p2w";
+const HIGH: &str = "high_wait_2w";
+const BURST: &str = "burst_1e6_2w";
+/// The inline baseline of the CPU group.
+const SINGLE: &str = "single-thread";
+
+const SPEED_BAR: f64 = 1.5;
+const EFFICIENCY_BAR: f64 = 0.95;
+const P99_BAR: f64 = 20.0;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench-report: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let opts = Options::parse(env::args().skip(1))?;
+    if opts.help {
+        print!("{USAGE}");
+        return Ok(());
+    }
+    let root = workspace_root();
+    let crit_dir = opts
+        .criterion_dir
+        .clone()
+        .unwrap_or_else(|| default_criterion_dir(&root));
+    let results = Results::load(&crit_dir)?;
+    let md = markdown(&results);
+    if opts.check {
+        print!("{md}");
+        eprintln!(
+            "bench-report: --check: {} results from {}, nothing written",
+            results.found(),
+            crit_dir.display()
+        );
+        return Ok(());
+    }
+    let readme = opts.readme.unwrap_or_else(|| root.join("README.md"));
+    let svg_path = opts.svg.unwrap_or_else(|| root.join("benches/results.svg"));
+    write_readme(&readme, &md)?;
+    let panels = panels(&results);
+    fs::write(&svg_path, svg(&results, &panels))
+        .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;
+    println!(
+        "bench-report: {} of {} results found in {}",
+        results.found(),
+        results.expected(),
+        crit_dir.display()
+    );
+    println!(
+        "wrote the table ({} rows) between the bench-table markers of {}",
+        table_rows(&results).len(),
+        readme.display()
+    );
+    println!("wrote {} ({} panels)", svg_path.display(), panels.len());
+    println!("Bars:");
+    for line in bars(&results) {
+        println!("  {line}");
+    }
+    Ok(())
+}
+
+const USAGE: &str = "\
+usage: cargo run -p wpool-benches --bin bench-report -- [--check] [--criterion-dir DIR]
+
+Writes the benchmark table into README.md (between the bench-table markers)
+and the plot into benches/results.svg, from criterion's results of
+`cargo bench -p wpool-benches --bench compare`.
+
+  --criterion-dir DIR  criterion's output directory (default: $CRITERION_HOME,
+                       else $CARGO_TARGET_DIR/criterion, else target/criterion)
+  --check              write nothing; print the Markdown to stdout
+  -h, --help           this text
+";
+
+/// The command line.
+#[derive(Default)]
+struct Options {
+    criterion_dir: Option<PathBuf>,
+    check: bool,
+    help: bool,
+    /// Hidden, for tests: write the table into this file instead of README.md.
+    readme: Option<PathBuf>,
+    /// Hidden, for tests: write the plot here instead of benches/results.svg.
+    svg: Option<PathBuf>,
+}
+
+impl Options {
+    fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, String> {
+        let mut opts = Options::default();
+        while let Some(arg) = args.next() {
+            let (name, inline) = match arg.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+                _ => (arg.clone(), None),
+            };
+            let mut value = |what: &str| {
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .map(PathBuf::from)
+                    .ok_or_else(|| format!("{what} needs a path\n\n{USAGE}"))
+            };
+            match name.as_str() {
+                "--check" => opts.check = true,
+                "-h" | "--help" => opts.help = true,
+                "--criterion-dir" => opts.criterion_dir = Some(value("--criterion-dir")?),
+                "--readme" => opts.readme = Some(value("--readme")?),
+                "--svg" => opts.svg = Some(value("--svg")?),
+                _ => return Err(format!("unknown argument `{arg}`\n\n{USAGE}")),
+            }
+        }
+        Ok(opts)
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// Where criterion writes, unless `--criterion-dir` says otherwise.
+fn default_criterion_dir(root: &Path) -> PathBuf {
+    let var = |name| {
+        env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("CRITERION_HOME")
+        .or_else(|| var("CARGO_TARGET_DIR").map(|t| t.join("criterion")))
+        .unwrap_or_else(|| root.join("target/criterion"))
+}
+
+// ---------------------------------------------------------------------------
+// Reading the results
+
+/// What one criterion benchmark (`<group>/<id>/`) left behind.
+struct Bench {
+    /// Criterion's estimate of the time per iteration, ns.
+    time_ns: Option<f64>,
+    /// Elements per iteration (criterion's throughput), 1 if not declared.
+    elements: f64,
+    /// The benchmark's own `wpool.json`.
+    side: Option<Value>,
+}
+
+/// Every benchmark of the `compare` run, plus the run's metadata.
+struct Results {
+    run: Option<Value>,
+    /// Group → benchmark id → results.
+    benches: BTreeMap<&'static str, BTreeMap<&'static str, Bench>>,
+}
+
+/// Every group of the `compare` benchmark, in report order.
+fn groups() -> impl Iterator<Item = &'static str> {
+    EMPTY
+        .iter()
+        .map(|(g, _)| *g)
+        .chain([CPU, SUBMIT, HIGH, BURST])
+}
+
+/// The benchmark ids `group` may hold.
+fn ids_of(group: &'static str) -> impl Iterator<Item = &'static str> {
+    let single = (group == CPU).then_some(SINGLE);
+    IMPLS.iter().map(|i| i.id).chain(single)
+}
+
+impl Results {
+    fn load(dir: &Path) -> Result<Self, String> {
+        if !dir.is_dir() {
+            return Err(format!(
+                "no criterion directory at {}: run `cargo bench -p wpool-benches --bench compare` first, \
+                 or say where it is with --criterion-dir",
+                dir.display()
+            ));
+        }
+        let load_group = |group: &'static str| {
+            let benches = ids_of(group).map(|id| (id, load_bench(&dir.join(group).join(id))));
+            (group, benches.collect())
+        };
+        let results = Results {
+            run: read_json(&dir.join("wpool-run.json")),
+            benches: groups().map(load_group).collect(),
+        };
+        if results.found() == 0 {
+            return Err(format!(
+                "no results of the `compare` benchmark under {} (expected e.g. {})",
+                dir.display(),
+                dir.join("empty_1p1w/wpool/new/estimates.json").display()
+            ));
+        }
+        Ok(results)
+    }
+
+    /// How many benchmarks have an estimate.
+    fn found(&self) -> usize {
+        let benches = self.benches.values().flat_map(BTreeMap::values);
+        benches.filter(|b| b.time_ns.is_some()).count()
+    }
+
+    fn expected(&self) -> usize {
+        self.benches.values().map(BTreeMap::len).sum()
+    }
+
+    fn bench(&self, group: &str, id: &str) -> Option<&Bench> {
+        self.benches.get(group)?.get(id)
+    }
+
+    /// Criterion's estimate of the time of one iteration, ns.
+    fn ns_per_iter(&self, group: &str, id: &str) -> Option<f64> {
+        self.bench(group, id)?.time_ns
+    }
+
+    /// Criterion's estimate of the time per element (job, submit), ns.
+    fn ns_per_elem(&self, group: &str, id: &str) -> Option<f64> {
+        let b = self.bench(group, id)?;
+        Some(b.time_ns? / b.elements)
+    }
+
+    /// A number from the benchmark's `wpool.json`.
+    fn side(&self, group: &str, id: &str, key: &str) -> Option<f64> {
+        self.bench(group, id)?.side.as_ref()?.get(key)?.as_f64()
+    }
+
+    /// A field of `wpool-run.json`, as text.
+    fn run_field(&self, key: &str) -> Option<String> {
+        match self.run.as_ref()?.get(key)? {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    fn dirty(&self) -> bool {
+        let dirty = self.run.as_ref().and_then(|r| r.get("dirty"));
+        dirty.and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    // The metrics of the table, per implementation.
+
+    fn jobs_per_sec(&self, id: &str) -> Option<f64> {
+        self.ns_per_elem(CPU, id)
+            .filter(|ns| *ns > 0.0)
+            .map(|ns| 1e9 / ns)
+    }
+
+    /// CPU jobs/s against two workers' worth of the inline loop.
+    fn efficiency(&self, id: &str) -> Option<f64> {
+        Some(self.jobs_per_sec(id)? / (2.0 * self.jobs_per_sec(SINGLE)?))
+    }
+
+    fn wait_us(&self, id: &str, key: &str) -> Option<f64> {
+        self.side(HIGH, id, key).map(|ns| ns / 1000.0)
+    }
+
+    fn drain_ms(&self, id: &str) -> Option<f64> {
+        self.ns_per_iter(BURST, id).map(|ns| ns / 1e6)
+    }
+
+    fn idle_cpu_ms(&self, id: &str) -> Option<f64> {
+        self.side(BURST, id, "idle_cpu_ms")
+    }
+
+    /// The idle window after the burst, as any side file states it.
+    fn idle_window_ms(&self) -> Option<f64> {
+        IMPLS
+            .iter()
+            .find_map(|i| self.side(BURST, i.id, "idle_window_ms"))
+    }
+
+    fn allocs_per_job(&self, id: &str) -> Option<f64> {
+        self.side(EMPTY[0].0, id, "allocs_per_job")
+    }
+}
+
+fn load_bench(dir: &Path) -> Bench {
+    let new = dir.join("new");
+    let estimates = read_json(&new.join("estimates.json"));
+    // Criterion's own headline figure: the slope of time over iterations
+    // where it sampled linearly (a fixed cost per sample, such as waking
+    // parked workers, drops out), the mean where it sampled flat.
+    let time_ns = estimates.as_ref().and_then(|e| {
+        e.pointer("/slope/point_estimate")
+            .or_else(|| e.pointer("/mean/point_estimate"))?
+            .as_f64()
+    });
+    let benchmark = read_json(&new.join("benchmark.json"));
+    if time_ns.is_some() && benchmark.is_none() {
+        eprintln!(
+            "bench-report: warning: no {}; assuming 1 element per iteration",
+            new.join("benchmark.json").display()
+        );
+    }
+    let elements = benchmark
+        .as_ref()
+        .and_then(|b| b.pointer("/throughput/Elements")?.as_f64());
+    Bench {
+        time_ns,
+        elements: elements.filter(|e| *e > 0.0).unwrap_or(1.0),
+        side: read_json(&dir.join("wpool.json")),
+    }
+}
+
+/// A JSON file, or `None` if it is missing (silently) or unreadable (with a
+/// warning).
+fn read_json(path: &Path) -> Option<Value> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            eprintln!("bench-report: warning: cannot read {}: {e}", path.display());
+            return None;
+        }
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| {
+            eprintln!(
+                "bench-report: warning: {} is not valid JSON: {e}",
+                path.display()
+            )
+        })
+        .ok()
+}
+
+// ---------------------------------------------------------------------------
+// Number formatting
+
+/// ns: 1 decimal below 100, none above.
+fn fmt_ns(v: f64) -> String {
+    if v < 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// µs: 1 decimal up to 1000, none above.
+fn fmt_us(v: f64) -> String {
+    if v <= 1000.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// ms: 2 decimals below 1, 1 below 100, none above.
+fn fmt_ms(v: f64) -> String {
+    if v < 1.0 {
+        format!("{v:.2}")
+    } else {
+        fmt_ns(v)
+    }
+}
+
+/// A rate (per second), as a plain integer.
+fn fmt_rate(v: f64) -> String {
+    format!("{v:.0}")
+}
+
+fn fmt_2(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+fn fmt_ratio(v: f64) -> String {
+    if v < 100.0 {
+        format!("{v:.1}×")
+    } else {
+        format!("{v:.0}×")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The Markdown
+
+/// One row of the table.
+struct Row {
+    label: String,
+    cells: Vec<String>,
+}
+
+impl Row {
+    /// A row with `value(id)` in each column, formatted by `fmt`.
+    fn new(
+        label: impl Into<String>,
+        value: impl Fn(&str) -> Option<f64>,
+        fmt: fn(f64) -> String,
+    ) -> Row {
+        let cells = IMPLS
+            .iter()
+            .map(|i| value(i.id).map_or_else(|| DASH.to_string(), fmt));
+        Row {
+            label: label.into(),
+            cells: cells.collect(),
+        }
+    }
+}
+
+fn table_rows(r: &Results) -> Vec<Row> {
+    let mut rows: Vec<Row> = EMPTY
+        .iter()
+        .map(|(group, shape)| {
+            Row::new(
+                format!("Empty jobs, {shape}: ns/job"),
+                |id| r.ns_per_elem(group, id),
+                fmt_ns,
+            )
+        })
+        .collect();
+    let single = r.jobs_per_sec(SINGLE).map_or_else(
+        || "not measured".to_string(),
+        |v| format!("{} jobs/s", fmt_rate(v)),
+    );
+    let window = r
+        .idle_window_ms()
+        .map_or_else(|| "idle window".to_string(), |w| format!("{w:.0} ms"));
+    rows.extend([
+        Row::new(
+            "4 µs CPU jobs, 1P/2W: jobs/s",
+            |id| r.jobs_per_sec(id),
+            fmt_rate,
+        ),
+        Row::new(
+            format!("4 µs CPU jobs, 1P/2W: efficiency (jobs/s ÷ 2 × single thread, {single})"),
+            |id| r.efficiency(id),
+            fmt_2,
+        ),
+        Row::new(
+            "Submit with both workers blocked: ns/submit",
+            |id| r.ns_per_elem(SUBMIT, id),
+            fmt_ns,
+        ),
+        Row::new(
+            "High wait under 5 ms Low saturation: p50 µs",
+            |id| r.wait_us(id, "p50_ns"),
+            fmt_us,
+        ),
+        Row::new(
+            "High wait under 5 ms Low saturation: p99 µs",
+            |id| r.wait_us(id, "p99_ns"),
+            fmt_us,
+        ),
+        Row::new(
+            "High wait under 5 ms Low saturation: max µs",
+            |id| r.wait_us(id, "max_ns"),
+            fmt_us,
+        ),
+        Row::new(
+            "Burst of 10⁶ jobs into an idle pool: drain ms",
+            |id| r.drain_ms(id),
+            fmt_ms,
+        ),
+        Row::new(
+            format!("Burst, then idle: CPU ms in the {window} after"),
+            |id| r.idle_cpu_ms(id),
+            fmt_ms,
+        ),
+        Row::new(
+            "Heap allocations per job (empty jobs, 1P/1W)",
+            |id| r.allocs_per_job(id),
+            fmt_2,
+        ),
+    ]);
+    rows
+}
+
+/// Escapes the characters Markdown would take for formatting.
+fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\`*_[]<>|".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What the table's figures are.
+const FIGURES: &str = "Figures are criterion's estimates (the slope of its linear sampling, \
+                       the mean for the two flat-sampled groups); – = not measured.";
+
+/// The line above the table: machine, commit, date, compiler.
+fn intro(r: &Results) -> String {
+    if r.run.is_none() {
+        return format!("Machine and commit unknown (no `wpool-run.json`). {FIGURES}");
+    }
+    let field = |key| {
+        r.run_field(key)
+            .map_or_else(|| "unknown".to_string(), |v| md_escape(&v))
+    };
+    let dirty = if r.dirty() {
+        " (uncommitted changes)"
+    } else {
+        ""
+    };
+    format!(
+        "Measured on {} ({} CPUs, kernel {}), commit `{}`{dirty}, {}, {}. {FIGURES}",
+        field("cpu"),
+        field("cpus"),
+        field("kernel"),
+        r.run_field("commit")
+            .unwrap_or_else(|| "unknown".into())
+            .replace('`', "'"),
+        field("date"),
+        field("rustc"),
+    )
+}
+
+fn table(r: &Results) -> String {
+    let mut out = String::from("| |");
+    for i in &IMPLS {
+        let _ = write!(out, " {} |", i.header);
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"--:|".repeat(IMPLS.len()));
+    out.push('\n');
+    for row in table_rows(r) {
+        let _ = writeln!(out, "| {} | {} |", row.label, row.cells.join(" | "));
+    }
+    out
+}
+
+/// Everything between the markers.
+fn markdown(r: &Results) -> String {
+    let mut out = intro(r);
+    out.push_str("\n\n");
+    out.push_str(&table(r));
+    out.push_str(
+        "\nP = producer threads, W = worker threads. The High wait is the queue wait of a \
+         High-priority job submitted every ms while both workers run 5 ms Low jobs. Its \
+         percentiles, the idle CPU and the allocations are the benchmark's own counts \
+         (`wpool.json`), not criterion estimates.\n\n",
+    );
+    out.push_str("**Bars** (computed from the figures above):\n\n");
+    for line in bars(r) {
+        let _ = writeln!(out, "- {line}");
+    }
+    out
+}
+
+/// Replaces what is between the marker lines of the README by `md`.
+fn write_readme(path: &Path, md: &str) -> Result<(), String> {
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let spliced = splice(&text, md).map_err(|e| format!("{}: {e}", path.display()))?;
+    fs::write(path, spliced).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// `text` with everything between the begin and end marker lines replaced.
+fn splice(text: &str, md: &str) -> Result<String, String> {
+    let missing = |m: &str| {
+        format!("no line `{m}`; put the lines `{BEGIN_MARKER}` and `{END_MARKER}` where the benchmark table goes")
+    };
+    let (_, after_begin) = find_line(text, BEGIN_MARKER, 0).ok_or_else(|| missing(BEGIN_MARKER))?;
+    let (end_start, _) =
+        find_line(text, END_MARKER, after_begin).ok_or_else(|| missing(END_MARKER))?;
+    let head = &text[..after_begin];
+    let sep = if head.ends_with('\n') { "" } else { "\n" };
+    Ok(format!("{head}{sep}\n{md}\n{}", &text[end_start..]))
+}
+
+/// The byte range of the first line at or after `from` that reads `marker`
+/// (surrounding blanks aside), its newline included.
+fn find_line(text: &str, marker: &str, from: usize) -> Option<(usize, usize)> {
+    let mut start = from;
+    for line in text[from..].split_inclusive('\n') {
+        let end = start + line.len();
+        if line.trim() == marker {
+            return Some((start, end));
+        }
+        start = end;
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
+// The bars
+
+fn verdict(pass: bool) -> &'static str {
+    if pass {
+        "✅ pass"
+    } else {
+        "❌ miss"
+    }
+}
+
+/// The peer with the lowest `value`.
+fn best_peer(value: impl Fn(&str) -> Option<f64>) -> Option<(&'static str, f64)> {
+    let measured = IMPLS
+        .iter()
+        .filter(|i| !i.ours)
+        .filter_map(|i| Some((i.id, value(i.id)?)));
+    measured.min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+fn ours() -> impl Iterator<Item = &'static str> {
+    IMPLS.iter().filter(|i| i.ours).map(|i| i.id)
+}
+
+/// Bar 1: our ns per job (or submit) against the fastest peer's.
+fn speed_bar(r: &Results, title: &str, group: &str, unit: &str) -> String {
+    let peer = best_peer(|id| r.ns_per_elem(group, id));
+    let verdicts = ours().map(|id| match (r.ns_per_elem(group, id), peer) {
+        (None, _) => format!("`{id}` not measured"),
+        (Some(ns), None) => format!("`{id}` {} {unit}, not measured (no peer)", fmt_ns(ns)),
+        (Some(ns), Some((_, peer_ns))) => {
+            let ratio = peer_ns / ns;
+            format!(
+                "`{id}` {} {unit} → {} {}",
+                fmt_ns(ns),
+                fmt_ratio(ratio),
+                verdict(ratio >= SPEED_BAR)
+            )
+        }
+    });
+    let verdicts = verdicts.collect::<Vec<_>>().join("; ");
+    let peer = peer.map_or_else(
+        || "no peer measured".into(),
+        |(p, ns)| format!("fastest peer `{p}` {} {unit}", fmt_ns(ns)),
+    );
+    format!("{title} (bar: fastest peer ÷ ours ≥ {SPEED_BAR}×): {peer}; {verdicts}")
+}
+
+/// Bar 2: CPU efficiency of `wpool`, with `wpool-sys`'s alongside.
+fn efficiency_bar(r: &Results) -> String {
+    let wpool = r.efficiency("wpool").map_or_else(
+        || "`wpool` not measured".into(),
+        |e| format!("`wpool` {} {}", fmt_2(e), verdict(e >= EFFICIENCY_BAR)),
+    );
+    let sys = r
+        .efficiency("wpool-sys")
+        .map_or_else(|| "not measured".into(), fmt_2);
+    format!("4 µs CPU jobs, 1P/2W, efficiency (bar: `wpool` ≥ {EFFICIENCY_BAR}): {wpool}; `wpool-sys` {sys}")
+}
+
+/// Bar 3: High p99 wait against the best peer's.
+fn p99_bar(r: &Results) -> String {
+    let title =
+        format!("High p99 wait under Low saturation (bar: best peer ÷ `wpool` ≥ {P99_BAR}×)");
+    let peer = best_peer(|id| r.wait_us(id, "p99_ns"));
+    let verdict = match (r.wait_us("wpool", "p99_ns"), peer) {
+        (None, _) => "`wpool` not measured".to_string(),
+        (Some(us), None) => format!("`wpool` {} µs, not measured (no peer)", fmt_us(us)),
+        (Some(us), Some((p, peer_us))) => {
+            let ratio = peer_us / us;
+            format!(
+                "`wpool` {} µs, best peer `{p}` {} µs → {} {}",
+                fmt_us(us),
+                fmt_us(peer_us),
+                fmt_ratio(ratio),
+                verdict(ratio >= P99_BAR)
+            )
+        }
+    };
+    format!("{title}: {verdict}")
+}
+
+/// Bar 4: heap allocations per job.
+fn alloc_bar(r: &Results) -> String {
+    let one = |id: &str, bar: &str, pass: fn(f64) -> bool| {
+        r.allocs_per_job(id).map_or_else(
+            || format!("`{id}` not measured"),
+            |a| format!("`{id}` {} (bar: {bar}) {}", fmt_2(a), verdict(pass(a))),
+        )
+    };
+    // "0" and "≤ 1" up to the three decimals the counts are good for.
+    let sys = one("wpool-sys", "0", |a| a < 0.0005);
+    let wpool = one("wpool", "≤ 1", |a| a < 1.0005);
+    format!("Heap allocations per job, empty jobs 1P/1W: {sys}; {wpool}")
+}
+
+fn bars(r: &Results) -> Vec<String> {
+    let mut lines: Vec<String> = EMPTY
+        .iter()
+        .map(|(group, shape)| speed_bar(r, &format!("Empty jobs {shape}"), group, "ns/job"))
+        .collect();
+    lines.push(speed_bar(
+        r,
+        "Submit with workers blocked",
+        SUBMIT,
+        "ns/submit",
+    ));
+    lines.push(efficiency_bar(r));
+    lines.push(p99_bar(r));
+    lines.push(alloc_bar(r));
+    lines
+}
+
+// ---------------------------------------------------------------------------
+// The plot
+
+const WIDTH: f64 = 900.0;
+const MARGIN: f64 = 12.0;
+const HEADER_H: f64 = 74.0;
+/// The bars start here; the implementation labels end left of it.
+const PLOT_X0: f64 = 200.0;
+/// The end of the axis; the value labels go beyond.
+const PLOT_X1: f64 = 810.0;
+const TITLE_H: f64 = 26.0;
+const ROW_H: f64 = 16.0;
+const BAR_H: f64 = 11.0;
+const GROUP_GAP: f64 = 5.0;
+const AXIS_H: f64 = 18.0;
+const PANEL_GAP: f64 = 18.0;
+const FONT: &str = "-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif";
+// Text attributes.
+const TITLE_TEXT: &str = r##"font-size="17" font-weight="bold" fill="#111""##;
+const SUBTITLE_TEXT: &str = r##"font-size="11.5" fill="#555""##;
+const PANEL_TEXT: &str = r##"font-size="13" font-weight="bold" fill="#222""##;
+const NOTE_TEXT: &str = r##"font-size="11" fill="#888""##;
+const AXIS_TEXT: &str = r##"font-size="10" fill="#666" text-anchor="middle""##;
+const SUB_TEXT: &str = r##"font-size="10" fill="#777" text-anchor="end""##;
+/// Value labels, with a white halo so that they stay legible over lines.
+const VALUE_TEXT: &str = r##"font-size="11" fill="#333" stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke""##;
+
+/// One bar: a value, maybe a sub-label (the shape) and a tick (p50).
+struct Bar {
+    sub: Option<&'static str>,
+    value: f64,
+    tick: Option<f64>,
+    label: String,
+}
+
+/// The bars of one implementation in one panel.
+struct Series {
+    imp: &'static Impl,
+    bars: Vec<Bar>,
+}
+
+struct Panel {
+    title: String,
+    series: Vec<Series>,
+    /// A dashed reference line (the CPU panel's 2 × single thread).
+    reference: Option<f64>,
+}
+
+impl Panel {
+    /// One bar per implementation with a (positive) `value`.
+    fn simple(title: &str, value: impl Fn(&str) -> Option<f64>, fmt: fn(f64) -> String) -> Panel {
+        let series = IMPLS.iter().filter_map(|imp| {
+            let v = value(imp.id).filter(|v| plottable(*v))?;
+            let bar = Bar {
+                sub: None,
+                value: v,
+                tick: None,
+                label: fmt(v),
+            };
+            Some(Series {
+                imp,
+                bars: vec![bar],
+            })
+        });
+        Panel {
+            title: title.into(),
+            series: series.collect(),
+            reference: None,
+        }
+    }
+
+    /// Every value the axis must cover.
+    fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        let bars = self.series.iter().flat_map(|s| &s.bars);
+        let bars = bars.flat_map(|b| [Some(b.value), b.tick]);
+        bars.chain([self.reference]).flatten()
+    }
+
+    fn bar_count(&self) -> usize {
+        self.series.iter().map(|s| s.bars.len()).sum()
+    }
+
+    fn height(&self) -> f64 {
+        if self.series.is_empty() {
+            return TITLE_H + AXIS_H + PANEL_GAP;
+        }
+        TITLE_H + self.plot_height() + AXIS_H + PANEL_GAP
+    }
+
+    fn plot_height(&self) -> f64 {
+        self.bar_count() as f64 * ROW_H + (self.series.len().max(1) - 1) as f64 * GROUP_GAP
+    }
+}
+
+fn plottable(v: f64) -> bool {
+    v.is_finite() && v > 0.0
+}
+
+fn panels(r: &Results) -> Vec<Panel> {
+    vec![
+        empty_panel(r),
+        cpu_panel(r),
+        Panel::simple(
+            "Submit with both workers blocked: ns per submit, lower is better",
+            |id| r.ns_per_elem(SUBMIT, id),
+            fmt_ns,
+        ),
+        high_panel(r),
+        Panel::simple(
+            "Burst of 10⁶ empty jobs into an idle pool, 2 workers: drain ms, lower is better",
+            |id| r.drain_ms(id),
+            fmt_ms,
+        ),
+    ]
+}
+
+/// The three shapes of empty jobs, grouped per implementation.
+fn empty_panel(r: &Results) -> Panel {
+    let series = IMPLS.iter().filter_map(|imp| {
+        let bars = EMPTY.iter().filter_map(|(group, shape)| {
+            let v = r.ns_per_elem(group, imp.id).filter(|v| plottable(*v))?;
+            Some(Bar {
+                sub: Some(shape),
+                value: v,
+                tick: None,
+                label: fmt_ns(v),
+            })
+        });
+        let bars: Vec<Bar> = bars.collect();
+        (!bars.is_empty()).then_some(Series { imp, bars })
+    });
+    Panel {
+        title: "Empty jobs (P producers / W workers): ns per job, lower is better".into(),
+        series: series.collect(),
+        reference: None,
+    }
+}
+
+fn cpu_panel(r: &Results) -> Panel {
+    let mut panel = Panel::simple(
+        "4 µs CPU jobs, 1P/2W: jobs/s (efficiency), higher is better",
+        |id| r.jobs_per_sec(id),
+        fmt_rate,
+    );
+    for s in &mut panel.series {
+        if let Some(e) = r.efficiency(s.imp.id) {
+            let _ = write!(s.bars[0].label, " ({})", fmt_2(e));
+        }
+    }
+    panel.reference = r.jobs_per_sec(SINGLE).map(|v| 2.0 * v);
+    if panel.reference.is_some() {
+        panel.title.push_str("; dashed: 2 × single thread");
+    }
+    panel
+}
+
+fn high_panel(r: &Results) -> Panel {
+    let mut panel = Panel::simple(
+        "High-priority wait while 2 workers run 5 ms Low jobs: p99 µs (tick: p50), lower is better",
+        |id| r.wait_us(id, "p99_ns"),
+        fmt_us,
+    );
+    for s in &mut panel.series {
+        s.bars[0].tick = r.wait_us(s.imp.id, "p50_ns").filter(|v| plottable(*v));
+    }
+    panel
+}
+
+/// A log10 axis from one decade to another.
+struct LogScale {
+    lo: f64,
+    hi: f64,
+}
+
+impl LogScale {
+    fn covering(values: impl Iterator<Item = f64>) -> LogScale {
+        let (min, max) = values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let lo = min.log10().floor();
+        let hi = max.log10().ceil().max(lo + 1.0);
+        LogScale { lo, hi }
+    }
+
+    fn x(&self, v: f64) -> f64 {
+        PLOT_X0 + (v.log10() - self.lo) / (self.hi - self.lo) * (PLOT_X1 - PLOT_X0)
+    }
+
+    fn decades(&self) -> impl Iterator<Item = f64> {
+        (self.lo as i32..=self.hi as i32).map(|e| 10f64.powi(e))
+    }
+}
+
+/// A decade as a short label: 0.1, 1, 10, 1k, 10M, ...
+fn fmt_decade(v: f64) -> String {
+    let e = v.log10().round() as i32;
+    match e {
+        9.. => format!("{}G", 10i64.pow((e - 9) as u32)),
+        6.. => format!("{}M", 10i64.pow((e - 6) as u32)),
+        3.. => format!("{}k", 10i64.pow((e - 3) as u32)),
+        0.. => format!("{}", 10i64.pow(e as u32)),
+        _ => format!("{v:.*}", (-e) as usize),
+    }
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A `<text>` element; `attrs` go in as they are, `content` is escaped.
+fn text(out: &mut String, x: f64, y: f64, attrs: &str, content: &str) {
+    let _ = writeln!(
+        out,
+        r#"<text x="{x:.1}" y="{y:.1}" {attrs}>{}</text>"#,
+        xml(content)
+    );
+}
+
+fn line(out: &mut String, (x1, y1): (f64, f64), (x2, y2): (f64, f64), attrs: &str) {
+    let _ = writeln!(
+        out,
+        r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" {attrs}/>"#
+    );
+}
+
+/// The two lines under the plot's title: commit, date and compiler; machine.
+fn svg_subtitle(r: &Results) -> [String; 2] {
+    if r.run.is_none() {
+        return [
+            "machine and commit unknown (no wpool-run.json)".into(),
+            String::new(),
+        ];
+    }
+    let field = |key| r.run_field(key).unwrap_or_else(|| "unknown".into());
+    let dirty = if r.dirty() {
+        " (uncommitted changes)"
+    } else {
+        ""
+    };
+    [
+        format!(
+            "commit {}{dirty} · {} · {}",
+            field("commit"),
+            field("date"),
+            field("rustc")
+        ),
+        format!(
+            "{} · {} CPUs · kernel {}",
+            field("cpu"),
+            field("cpus"),
+            field("kernel")
+        ),
+    ]
+}
+
+fn svg(r: &Results, panels: &[Panel]) -> String {
+    let height = HEADER_H + panels.iter().map(Panel::height).sum::<f64>();
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height:.0}\" \
+         viewBox=\"0 0 {WIDTH} {height:.0}\" font-family=\"{FONT}\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
+    );
+    let title = "wpool against other Rust thread pools: criterion estimates, log-scale axes";
+    text(&mut out, MARGIN, 24.0, TITLE_TEXT, title);
+    for (i, sub) in svg_subtitle(r).iter().enumerate() {
+        text(&mut out, MARGIN, 43.0 + 15.0 * i as f64, SUBTITLE_TEXT, sub);
+    }
+    let mut top = HEADER_H;
+    for panel in panels {
+        render_panel(&mut out, panel, top);
+        top += panel.height();
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+fn render_panel(out: &mut String, panel: &Panel, top: f64) {
+    text(out, MARGIN, top + 15.0, PANEL_TEXT, &panel.title);
+    let plot_top = top + TITLE_H;
+    if panel.series.is_empty() {
+        text(out, PLOT_X0, plot_top + 10.0, NOTE_TEXT, "not measured");
+        return;
+    }
+    let plot_bottom = plot_top + panel.plot_height();
+    let scale = LogScale::covering(panel.values());
+    render_grid(out, &scale, plot_top, plot_bottom);
+    // The labels go last, over the bars and the reference line.
+    let mut labels = String::new();
+    let mut y = plot_top;
+    for series in &panel.series {
+        y = render_series(out, &mut labels, series, &scale, y) + GROUP_GAP;
+    }
+    if let Some(v) = panel.reference {
+        let x = scale.x(v);
+        line(
+            out,
+            (x, plot_top - 4.0),
+            (x, plot_bottom + 3.0),
+            r##"stroke="#333" stroke-width="1.2" stroke-dasharray="4 3""##,
+        );
+    }
+    out.push_str(&labels);
+}
+
+/// Decade gridlines and their labels under the plot.
+fn render_grid(out: &mut String, scale: &LogScale, top: f64, bottom: f64) {
+    for d in scale.decades() {
+        let x = scale.x(d);
+        let colour = if x <= PLOT_X0 + 0.5 {
+            "#999999"
+        } else {
+            "#e2e2e2"
+        };
+        line(
+            out,
+            (x, top - 3.0),
+            (x, bottom + 3.0),
+            &format!(r#"stroke="{colour}" stroke-width="1""#),
+        );
+        text(out, x, bottom + 15.0, AXIS_TEXT, &fmt_decade(d));
+    }
+}
+
+/// One implementation's bars from `top` down, into `out`, and their labels,
+/// into `labels`; returns where they end.
+fn render_series(
+    out: &mut String,
+    labels: &mut String,
+    series: &Series,
+    scale: &LogScale,
+    top: f64,
+) -> f64 {
+    let imp = series.imp;
+    let mut y = top;
+    for bar in &series.bars {
+        let bar_top = y + (ROW_H - BAR_H) / 2.0;
+        let x_end = scale.x(bar.value).max(PLOT_X0 + 1.0);
+        let _ = writeln!(
+            out,
+            r#"<rect x="{PLOT_X0:.1}" y="{bar_top:.1}" width="{:.1}" height="{BAR_H:.1}" fill="{}"/>"#,
+            x_end - PLOT_X0,
+            imp.colour
+        );
+        if let Some(t) = bar.tick {
+            let x = scale.x(t);
+            line(
+                out,
+                (x, bar_top - 1.5),
+                (x, bar_top + BAR_H + 1.5),
+                r##"stroke="#111" stroke-width="2""##,
+            );
+        }
+        let baseline = y + ROW_H / 2.0 + 4.0;
+        text(labels, x_end + 4.0, baseline, VALUE_TEXT, &bar.label);
+        if let Some(sub) = bar.sub {
+            text(labels, PLOT_X0 - 6.0, baseline, SUB_TEXT, sub);
+        }
+        y += ROW_H;
+    }
+    let has_sub = series.bars.iter().any(|b| b.sub.is_some());
+    let label_x = if has_sub {
+        PLOT_X0 - 44.0
+    } else {
+        PLOT_X0 - 6.0
+    };
+    let weight = if imp.ours { "bold" } else { "normal" };
+    let attrs = format!(r##"font-size="12" font-weight="{weight}" fill="#222" text-anchor="end""##);
+    text(labels, label_x, (top + y) / 2.0 + 4.0, &attrs, imp.label);
+    y
+}
