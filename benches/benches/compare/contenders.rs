@@ -79,47 +79,72 @@ impl Contender for WpoolSys {
     }
 }
 
-/// The usual hand-rolled pool: workers looping over an unbounded
-/// `crossbeam-channel` of boxed closures.
-pub struct CrossbeamPool {
-    jobs: Option<crossbeam_channel::Sender<Box<dyn FnOnce() + Send>>>,
+/// The hand-rolled pool on a `crossbeam-channel`: workers looping over an
+/// unbounded channel of messages `M`, each of which runs itself.
+pub struct ChannelPool<M: Send + 'static> {
+    jobs: Option<crossbeam_channel::Sender<M>>,
     workers: Vec<JoinHandle<()>>,
 }
 
-impl Contender for CrossbeamPool {
-    const ID: &'static str = "crossbeam-channel";
-
-    fn new(workers: usize) -> Self {
-        let (tx, rx) = crossbeam_channel::unbounded::<Box<dyn FnOnce() + Send>>();
+impl<M: Send + 'static> ChannelPool<M> {
+    fn new(workers: usize, run: fn(M)) -> Self {
+        let (tx, rx) = crossbeam_channel::unbounded::<M>();
         let workers = (0..workers)
             .map(|_| {
                 let rx = rx.clone();
-                std::thread::spawn(move || {
-                    for job in rx {
-                        job();
-                    }
-                })
+                std::thread::spawn(move || rx.into_iter().for_each(run))
             })
             .collect();
-        CrossbeamPool {
+        ChannelPool {
             jobs: Some(tx),
             workers,
         }
     }
 
-    fn spawn<J: Job>(&self, _: Priority, payload: u64) {
+    fn send(&self, message: M) {
         let jobs = self.jobs.as_ref().expect("open until dropped");
-        jobs.send(Box::new(move || J::run(payload)))
-            .expect("workers alive");
+        jobs.send(message).expect("workers alive");
     }
 }
 
-impl Drop for CrossbeamPool {
+impl<M: Send + 'static> Drop for ChannelPool<M> {
     fn drop(&mut self) {
         self.jobs = None; // closes the channel: the workers drain it and exit
         for w in self.workers.drain(..) {
             w.join().expect("worker");
         }
+    }
+}
+
+/// A channel pool in the form a general pool needs: boxed closures, one
+/// allocation per job.
+pub struct CrossbeamBoxed(ChannelPool<Box<dyn FnOnce() + Send>>);
+
+impl Contender for CrossbeamBoxed {
+    const ID: &'static str = "crossbeam-channel";
+
+    fn new(workers: usize) -> Self {
+        CrossbeamBoxed(ChannelPool::new(workers, |job| job()))
+    }
+
+    fn spawn<J: Job>(&self, _: Priority, payload: u64) {
+        self.0.send(Box::new(move || J::run(payload)));
+    }
+}
+
+/// A channel pool in its fastest form: `(function, payload)` messages, the
+/// job exactly as `wpool-sys` gets it, no allocation but the channel's own.
+pub struct CrossbeamFn(ChannelPool<(fn(u64), u64)>);
+
+impl Contender for CrossbeamFn {
+    const ID: &'static str = "crossbeam-fn";
+
+    fn new(workers: usize) -> Self {
+        CrossbeamFn(ChannelPool::new(workers, |(job, payload)| job(payload)))
+    }
+
+    fn spawn<J: Job>(&self, _: Priority, payload: u64) {
+        self.0.send((J::run, payload));
     }
 }
 

@@ -12,7 +12,7 @@ use wpool::Priority;
 use wpool_benches::{jobs_done, time_jobs, wait_until};
 
 use crate::contenders::{
-    Contender, CrossbeamPool, Rayon, StdThread, ThreadPool, Tokio, Wpool, WpoolSys,
+    Contender, CrossbeamBoxed, CrossbeamFn, Rayon, StdThread, ThreadPool, Tokio, Wpool, WpoolSys,
 };
 use crate::extras;
 use crate::jobs::{self, Cpu, Empty, Gated, High, Low};
@@ -43,7 +43,8 @@ pub trait Scenario {
 pub fn bench_all<S: Scenario>(g: &mut BenchmarkGroup<'_, WallTime>, group: &str, scenario: &S) {
     bench_one::<Wpool, S>(g, group, scenario);
     bench_one::<WpoolSys, S>(g, group, scenario);
-    bench_one::<CrossbeamPool, S>(g, group, scenario);
+    bench_one::<CrossbeamFn, S>(g, group, scenario);
+    bench_one::<CrossbeamBoxed, S>(g, group, scenario);
     bench_one::<Rayon, S>(g, group, scenario);
     bench_one::<ThreadPool, S>(g, group, scenario);
     bench_one::<Tokio, S>(g, group, scenario);

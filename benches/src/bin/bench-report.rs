@@ -58,7 +58,7 @@ struct Impl {
 }
 
 /// The columns, in order.
-static IMPLS: [Impl; 7] = [
+static IMPLS: [Impl; 8] = [
     Impl {
         id: "wpool",
         header: "`wpool`",
@@ -74,9 +74,16 @@ static IMPLS: [Impl; 7] = [
         ours: true,
     },
     Impl {
+        id: "crossbeam-fn",
+        header: "`crossbeam-channel` of (fn, u64)",
+        label: "crossbeam (fn, u64)",
+        colour: "#6b7385",
+        ours: false,
+    },
+    Impl {
         id: "crossbeam-channel",
-        header: "`crossbeam-channel`",
-        label: "crossbeam-channel",
+        header: "`crossbeam-channel` of boxed closures",
+        label: "crossbeam (boxed)",
         colour: "#8a94a6",
         ours: false,
     },
@@ -749,11 +756,11 @@ fn speed_bar(r: &Results, title: &str, group: &str, unit: &str) -> String {
 fn efficiency_bar(r: &Results) -> String {
     let wpool = r.efficiency("wpool").map_or_else(
         || "`wpool` not measured".into(),
-        |e| format!("`wpool` {} {}", fmt_2(e), verdict(e >= EFFICIENCY_BAR)),
+        |e| format!("`wpool` {e:.3} {}", verdict(e >= EFFICIENCY_BAR)),
     );
     let sys = r
         .efficiency("wpool-sys")
-        .map_or_else(|| "not measured".into(), fmt_2);
+        .map_or_else(|| "not measured".into(), |e| format!("{e:.3}"));
     format!("4 µs CPU jobs, 1P/2W, efficiency (bar: `wpool` ≥ {EFFICIENCY_BAR}): {wpool}; `wpool-sys` {sys}")
 }
 
@@ -787,9 +794,9 @@ fn alloc_bar(r: &Results) -> String {
             |a| format!("`{id}` {} (bar: {bar}) {}", fmt_2(a), verdict(pass(a))),
         )
     };
-    // "0" and "≤ 1" up to the three decimals the counts are good for.
-    let sys = one("wpool-sys", "0", |a| a < 0.0005);
-    let wpool = one("wpool", "≤ 1", |a| a < 1.0005);
+    // Exact: the counts are whole allocations over a known number of jobs.
+    let sys = one("wpool-sys", "0", |a| a == 0.0);
+    let wpool = one("wpool", "≤ 1", |a| a <= 1.0);
     format!("Heap allocations per job, empty jobs 1P/1W: {sys}; {wpool}")
 }
 
@@ -1188,4 +1195,201 @@ fn render_series(
     let attrs = format!(r##"font-size="12" font-weight="{weight}" fill="#222" text-anchor="end""##);
     text(labels, label_x, (top + y) / 2.0 + 4.0, &attrs, imp.label);
     y
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A criterion directory under the system's temp dir, removed on drop.
+    struct Fixture(PathBuf);
+
+    impl Fixture {
+        fn new(name: &str) -> Fixture {
+            let dir = env::temp_dir().join(format!("bench-report-{}-{name}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).unwrap();
+            Fixture(dir)
+        }
+
+        /// A benchmark with criterion's files: `slope` (None: flat
+        /// sampling) and `mean` in ns per iteration.
+        fn bench(&self, group: &str, id: &str, slope: Option<f64>, mean: f64, elements: u64) {
+            let new = self.0.join(group).join(id).join("new");
+            fs::create_dir_all(&new).unwrap();
+            let slope = slope.map_or("null".into(), |s| format!("{{\"point_estimate\":{s}}}"));
+            let estimates = format!(
+                "{{\"mean\":{{\"point_estimate\":{mean}}},\"median\":{{\"point_estimate\":1.0}},\"slope\":{slope}}}"
+            );
+            fs::write(new.join("estimates.json"), estimates).unwrap();
+            let benchmark = format!("{{\"throughput\":{{\"Elements\":{elements}}}}}");
+            fs::write(new.join("benchmark.json"), benchmark).unwrap();
+        }
+
+        fn side(&self, group: &str, id: &str, json: &str) {
+            let dir = self.0.join(group).join(id);
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join("wpool.json"), json).unwrap();
+        }
+
+        fn load(&self) -> Results {
+            Results::load(&self.0).unwrap()
+        }
+    }
+
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn splice_replaces_only_between_the_markers() {
+        let text = format!("# Title\n\n{BEGIN_MARKER}\nold table\n{END_MARKER}\n\nafter\n");
+        let out = splice(&text, "NEW").unwrap();
+        assert_eq!(
+            out,
+            format!("# Title\n\n{BEGIN_MARKER}\n\nNEW\n{END_MARKER}\n\nafter\n")
+        );
+        // Idempotent: splicing the same table again changes nothing.
+        assert_eq!(splice(&out, "NEW").unwrap(), out);
+    }
+
+    #[test]
+    fn splice_refuses_missing_or_reversed_markers() {
+        assert!(splice("no markers\n", "x").is_err());
+        assert!(splice(&format!("{BEGIN_MARKER}\nonly the start\n"), "x").is_err());
+        let reversed = format!("{END_MARKER}\n{BEGIN_MARKER}\n");
+        assert!(splice(&reversed, "x").is_err());
+    }
+
+    #[test]
+    fn estimates_prefer_the_slope_and_divide_by_the_elements() {
+        let f = Fixture::new("estimates");
+        f.bench("empty_1p1w", "wpool", Some(20.0), 30.0, 1);
+        f.bench(HIGH, "wpool", None, 2500.0, 1);
+        f.bench(BURST, "wpool", None, 40e6, 1_000_000);
+        let r = f.load();
+        assert_eq!(r.ns_per_elem("empty_1p1w", "wpool"), Some(20.0));
+        assert_eq!(r.ns_per_elem(HIGH, "wpool"), Some(2500.0));
+        assert_eq!(r.ns_per_elem(BURST, "wpool"), Some(40.0));
+        assert_eq!(r.drain_ms("wpool"), Some(40.0));
+        assert_eq!(r.ns_per_elem("empty_1p1w", "rayon"), None);
+        assert_eq!(r.found(), 3);
+    }
+
+    #[test]
+    fn speed_bar_compares_with_the_fastest_peer() {
+        let f = Fixture::new("speed");
+        f.bench("empty_1p1w", "wpool", Some(30.0), 30.0, 1);
+        f.bench("empty_1p1w", "wpool-sys", Some(25.0), 25.0, 1);
+        f.bench("empty_1p1w", "crossbeam-channel", Some(60.0), 60.0, 1);
+        f.bench("empty_1p1w", "rayon", Some(300.0), 300.0, 1);
+        let line = speed_bar(&f.load(), "Empty", "empty_1p1w", "ns/job");
+        assert!(
+            line.contains("fastest peer `crossbeam-channel` 60.0"),
+            "{line}"
+        );
+        assert!(
+            line.contains("`wpool` 30.0 ns/job → 2.0× ✅ pass"),
+            "{line}"
+        );
+        assert!(
+            line.contains("`wpool-sys` 25.0 ns/job → 2.4× ✅ pass"),
+            "{line}"
+        );
+
+        f.bench("empty_1p1w", "threadpool", Some(40.0), 40.0, 1);
+        let line = speed_bar(&f.load(), "Empty", "empty_1p1w", "ns/job");
+        assert!(line.contains("fastest peer `threadpool`"), "{line}");
+        assert!(
+            line.contains("`wpool` 30.0 ns/job → 1.3× ❌ miss"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn efficiency_is_against_twice_the_single_thread_rate() {
+        let f = Fixture::new("efficiency");
+        f.bench(CPU, SINGLE, Some(4000.0), 4000.0, 1);
+        f.bench(CPU, "wpool", Some(2100.0), 2100.0, 1);
+        f.bench(CPU, "wpool-sys", Some(2000.0), 2000.0, 1);
+        let r = f.load();
+        assert!((r.efficiency("wpool").unwrap() - 4000.0 / 4200.0).abs() < 1e-12);
+        let line = efficiency_bar(&r);
+        assert!(line.contains("`wpool` 0.952 ✅ pass"), "{line}");
+        assert!(line.contains("`wpool-sys` 1.000"), "{line}");
+
+        f.bench(CPU, "wpool", Some(2120.0), 2120.0, 1);
+        let line = efficiency_bar(&f.load());
+        assert!(line.contains("`wpool` 0.943 ❌ miss"), "{line}");
+    }
+
+    #[test]
+    fn p99_bar_uses_the_side_files() {
+        let f = Fixture::new("p99");
+        f.bench(HIGH, "wpool", None, 3000.0, 1);
+        f.side(
+            HIGH,
+            "wpool",
+            r#"{"p50_ns":2000,"p99_ns":10000,"max_ns":90000}"#,
+        );
+        f.side(HIGH, "rayon", r#"{"p50_ns":7e7,"p99_ns":8e7,"max_ns":9e7}"#);
+        f.side(
+            HIGH,
+            "std-thread",
+            r#"{"p50_ns":1e5,"p99_ns":150000,"max_ns":1e6}"#,
+        );
+        let line = p99_bar(&f.load());
+        assert!(
+            line.contains("best peer `std-thread` 150.0 µs → 15.0× ❌ miss"),
+            "{line}"
+        );
+
+        f.side(
+            HIGH,
+            "std-thread",
+            r#"{"p50_ns":1e5,"p99_ns":250000,"max_ns":1e6}"#,
+        );
+        let line = p99_bar(&f.load());
+        assert!(line.contains("→ 25.0× ✅ pass"), "{line}");
+    }
+
+    #[test]
+    fn allocation_bars_are_exact() {
+        let f = Fixture::new("allocs");
+        f.bench("empty_1p1w", "wpool", Some(30.0), 30.0, 1);
+        f.side(
+            "empty_1p1w",
+            "wpool-sys",
+            r#"{"allocs_per_job":0.00005,"jobs":20000}"#,
+        );
+        f.side(
+            "empty_1p1w",
+            "wpool",
+            r#"{"allocs_per_job":1,"jobs":20000}"#,
+        );
+        let line = alloc_bar(&f.load());
+        assert!(line.contains("`wpool-sys` 0.00 (bar: 0) ❌ miss"), "{line}");
+        assert!(line.contains("`wpool` 1.00 (bar: ≤ 1) ✅ pass"), "{line}");
+    }
+
+    #[test]
+    fn missing_figures_read_as_not_measured() {
+        let f = Fixture::new("missing");
+        f.bench("empty_1p1w", "wpool", Some(30.0), 30.0, 1);
+        let r = f.load();
+        let md = markdown(&r);
+        assert!(md.contains("| 30.0 |"), "{md}");
+        assert!(md.contains(DASH));
+        assert!(bars(&r).iter().any(|l| l.contains("not measured")));
+        assert!(p99_bar(&r).contains("`wpool` not measured"));
+    }
+
+    #[test]
+    fn an_empty_directory_is_an_error() {
+        let f = Fixture::new("empty");
+        assert!(Results::load(&f.0).is_err());
+        assert!(Results::load(&f.0.join("nowhere")).is_err());
+    }
 }
