@@ -492,8 +492,12 @@ fn fmt_2(v: f64) -> String {
     format!("{v:.2}")
 }
 
+/// Two decimals below 10, so a ratio just under a bar (1.48×) does not read
+/// as the bar itself.
 fn fmt_ratio(v: f64) -> String {
-    if v < 100.0 {
+    if v < 10.0 {
+        format!("{v:.2}×")
+    } else if v < 100.0 {
         format!("{v:.1}×")
     } else {
         format!("{v:.0}×")
@@ -1291,11 +1295,11 @@ mod tests {
             "{line}"
         );
         assert!(
-            line.contains("`wpool` 30.0 ns/job → 2.0× ✅ pass"),
+            line.contains("`wpool` 30.0 ns/job → 2.00× ✅ pass"),
             "{line}"
         );
         assert!(
-            line.contains("`wpool-sys` 25.0 ns/job → 2.4× ✅ pass"),
+            line.contains("`wpool-sys` 25.0 ns/job → 2.40× ✅ pass"),
             "{line}"
         );
 
@@ -1303,7 +1307,7 @@ mod tests {
         let line = speed_bar(&f.load(), "Empty", "empty_1p1w", "ns/job");
         assert!(line.contains("fastest peer `threadpool`"), "{line}");
         assert!(
-            line.contains("`wpool` 30.0 ns/job → 1.3× ❌ miss"),
+            line.contains("`wpool` 30.0 ns/job → 1.33× ❌ miss"),
             "{line}"
         );
     }
