@@ -4,10 +4,12 @@
 //! reads them.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
+
+use serde_json::{json, Value};
 
 /// The system allocator, counting allocations while [`count_allocs`] runs.
 /// Outside it the cost is one relaxed load per allocation.
@@ -95,15 +97,17 @@ pub fn criterion_dir() -> PathBuf {
     target.join("criterion")
 }
 
-/// Writes `json` as `<criterion>/<group>/<id>/wpool.json`, beside
+/// Writes `figures` as `<criterion>/<group>/<id>/wpool.json`, beside
 /// criterion's own files for that benchmark (not in test mode).
-pub fn write(group: &str, id: &str, json: &str) {
-    if test_mode() {
-        return;
+pub fn write(group: &str, id: &str, figures: &Value) {
+    if !test_mode() {
+        write_json(&criterion_dir().join(group).join(id), "wpool.json", figures);
     }
-    let dir = criterion_dir().join(group).join(id);
-    std::fs::create_dir_all(&dir).expect("criterion output directory");
-    std::fs::write(dir.join("wpool.json"), json).expect("write wpool.json");
+}
+
+fn write_json(dir: &Path, name: &str, value: &Value) {
+    std::fs::create_dir_all(dir).expect("criterion output directory");
+    std::fs::write(dir.join(name), format!("{value}\n")).expect("write a figures file");
 }
 
 /// Records which machine, commit and toolchain this run is, as
@@ -131,18 +135,11 @@ pub fn write_run_metadata() {
         &["--version"],
     );
     let date = run("date", &["-u", "+%Y-%m-%d"]);
-    let json = format!(
-        "{{\"commit\":{},\"dirty\":{dirty},\"date\":{},\"cpu\":{},\"cpus\":{cpus},\
-         \"kernel\":{},\"rustc\":{}}}\n",
-        quote(&commit),
-        quote(&date),
-        quote(&cpu),
-        quote(&kernel),
-        quote(&rustc)
-    );
-    let dir = criterion_dir();
-    std::fs::create_dir_all(&dir).expect("criterion output directory");
-    std::fs::write(dir.join("wpool-run.json"), json).expect("write wpool-run.json");
+    let metadata = json!({
+        "commit": commit, "dirty": dirty, "date": date, "cpu": cpu, "cpus": cpus,
+        "kernel": kernel, "rustc": rustc,
+    });
+    write_json(&criterion_dir(), "wpool-run.json", &metadata);
 }
 
 /// A command's trimmed standard output, or "" if it cannot run.
@@ -154,19 +151,4 @@ fn run(program: &str, args: &[&str]) -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default()
-}
-
-/// `s` as a JSON string.
-fn quote(s: &str) -> String {
-    let mut q = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => q.push_str("\\\""),
-            '\\' => q.push_str("\\\\"),
-            c if c.is_control() => q.push_str(&format!("\\u{:04x}", c as u32)),
-            c => q.push(c),
-        }
-    }
-    q.push('"');
-    q
 }

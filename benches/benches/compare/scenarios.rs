@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId};
+use serde_json::json;
 use wpool::Priority;
 use wpool_benches::{jobs_done, time_jobs, wait_until};
 
@@ -107,7 +108,7 @@ impl Scenario for EmptyJobs {
         extras::write(
             group,
             C::ID,
-            &format!("{{\"allocs_per_job\":{per_job},\"jobs\":{n}}}\n"),
+            &json!({ "allocs_per_job": per_job, "jobs": n }),
         );
     }
 
@@ -263,13 +264,10 @@ impl Scenario for HighWait {
         extras::write(
             group,
             C::ID,
-            &format!(
-                "{{\"samples\":{},\"p50_ns\":{},\"p99_ns\":{},\"max_ns\":{},\"mean_ns\":{mean}}}\n",
-                waits.len(),
-                pct(0.50),
-                pct(0.99),
-                waits[waits.len() - 1],
-            ),
+            &json!({
+                "samples": waits.len(), "p50_ns": pct(0.50), "p99_ns": pct(0.99),
+                "max_ns": waits[waits.len() - 1], "mean_ns": mean,
+            }),
         );
     }
 }
@@ -313,11 +311,10 @@ impl Scenario for Burst {
         extras::write(
             group,
             C::ID,
-            &format!(
-                "{{\"idle_cpu_ms\":{},\"idle_window_ms\":{}}}\n",
-                idle.as_secs_f64() * 1e3,
-                Self::IDLE_WINDOW.as_millis()
-            ),
+            &json!({
+                "idle_cpu_ms": idle.as_secs_f64() * 1e3,
+                "idle_window_ms": Self::IDLE_WINDOW.as_millis() as u64,
+            }),
         );
     }
 
