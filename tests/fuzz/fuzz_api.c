@@ -68,11 +68,12 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_OPS     48
-#define MAX_DRIVERS 3
-#define MAX_JOBS    4096
-#define MAX_DEPTH   3 /* jobs submitted by jobs: at most this deep */
-#define MAX_BATCH   6
+#define MAX_OPS        48
+#define MAX_DRIVERS    3
+#define MAX_JOBS       4096
+#define MAX_DEPTH      3 /* jobs submitted by jobs: at most this deep */
+#define MAX_BATCH      6
+#define SPIN_BUDGET_NS 200000000ll /* 200 ms of spinning per input, see budget() */
 
 static const uint32_t CAP[8] = {1, 2, 3, 4, 5, 6, 8, 64}; /* 64: enough backlog for batching */
 static const uint32_t SAMPLING[8] = {0, 1, 2, 4, 8, 16, 1024, 1};
@@ -92,6 +93,12 @@ static uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(uint64_t ns) {
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
 }
 
 static void spin_ns(uint64_t ns) {
@@ -132,9 +139,9 @@ enum {
     OP_HELP,            /* wpool_help from a driver: must run nothing       */
     OP_BAD,             /* invalid arguments: WPOOL_EINVAL, nothing queued  */
     OP_AWAIT,           /* polls the stats (5 ms at most) for a state:
-                           c%4: 0 no temporary worker alive (after one was
+                           c%5: 0 no temporary worker alive (after one was
                            spawned), 1 no thread busy, 2 nothing queued,
-                           3 a job running                                  */
+                           3 a job running, 4 the pool closed               */
     OP_GATE,            /* c%2: closes (0) or opens (1) the gate            */
     OP_COUNT
 };
@@ -166,17 +173,17 @@ enum { M_SUBMIT, M_TRY, M_TIMEOUT, M_TASK_DISCARD, M_TASK_NODISCARD, M_BATCH, M_
 /* Hook actions. */
 enum {
     H_NONE,
-    H_TRY,       /* try_submit a nop                        */
-    H_TIMEOUT,   /* submit_timeout(200 us) a spinning job   */
-    H_HELP,      /* wpool_help once                         */
-    H_HELP4,     /* wpool_help up to 4 times                */
-    H_STATS,     /* wpool_get_stats + Prometheus            */
-    H_SPIN,      /* spins 1 ms                              */
-    H_SPIN_HELP, /* spins 1 ms, then wpool_help             */
+    H_TRY,        /* try_submit a nop                        */
+    H_TIMEOUT,    /* submit_timeout(200 us) a spinning job   */
+    H_HELP,       /* wpool_help once                         */
+    H_HELP4,      /* wpool_help up to 4 times                */
+    H_STATS,      /* wpool_get_stats + Prometheus            */
+    H_SLEEP,      /* sleeps 2 ms                             */
+    H_SLEEP_HELP, /* sleeps 2 ms, then wpool_help            */
     H_COUNT
 };
 static const char *const HOOK_NAMES[H_COUNT] = {
-    "none", "try_submit", "submit_timeout", "help", "help x4", "stats", "spin", "spin+help"};
+    "none", "try_submit", "submit_timeout", "help", "help x4", "stats", "sleep", "sleep+help"};
 
 typedef struct op {
     uint8_t code, b, c;
@@ -221,7 +228,8 @@ static struct {
     _Atomic int discard_possible;              /* a shutdown with a short timeout began */
     _Atomic uint64_t ok_snap_min, ok_snap_max; /* submitted after a shutdown returned OK */
     _Atomic int go;
-    _Atomic int gate; /* K_GATE jobs spin while it is 0 */
+    _Atomic int gate;            /* K_GATE jobs spin while it is 0 */
+    _Atomic int64_t spin_budget; /* ns of spinning and gate waits left */
     driver_state drivers[MAX_DRIVERS];
     _Atomic int phase; /* for the watchdog */
 } g;
@@ -287,6 +295,16 @@ static void fail(const char *fmt, ...) {
 
 static wpool *pool(void) {
     return atomic_load_explicit(&g.pool, memory_order_acquire);
+}
+
+/* Every spin, hook sleep and gate wait of an input draws on one budget (SPIN_BUDGET_NS):
+ * however the fuzzer stacks slow jobs, an input's whole work stays far below
+ * LONG_MS, so a long wait that times out can only be a lost wake-up. Returns
+ * the time granted (ns, maybe less than asked, or 0). */
+static uint64_t budget(uint64_t ns) {
+    int64_t left = atomic_fetch_sub(&g.spin_budget, (int64_t)ns);
+    if (left <= 0) return 0;
+    return (uint64_t)left < ns ? (uint64_t)left : ns;
 }
 
 static job *new_job(int prio, int kind, int param, int depth, int has_discard, int origin) {
@@ -498,7 +516,7 @@ static void job_body(job *j) {
     case K_NOP:
         break;
     case K_SPIN:
-        spin_ns(SPIN_NS[param % 8]);
+        spin_ns(budget(SPIN_NS[param % 8]));
         break;
     case K_CHILD:
         if (j->depth < MAX_DEPTH) {
@@ -541,10 +559,12 @@ static void job_body(job *j) {
         stats_and_render((unsigned)param);
         break;
     case K_GATE: {
-        uint64_t until = now_ns() + 5000000;
+        uint64_t until = now_ns() + budget(5000000), now;
         unsigned n = 0;
-        while (!atomic_load(&g.gate) && now_ns() < until)
+        while (!atomic_load(&g.gate) && (now = now_ns()) < until)
             relax(&n);
+        now = now_ns();
+        if (now < until) atomic_fetch_add(&g.spin_budget, (int64_t)(until - now)); /* unused */
         break;
     }
     }
@@ -571,7 +591,7 @@ static void job_discard(void *arg) {
     int st = atomic_load(&j->status);
     if (st != ST_PENDING && st != WPOOL_OK)
         fail("job %u discarded though its submission returned %s", job_id(j), wpool_strerror(st));
-    if (j->kind == K_SPIN) spin_ns(SPIN_NS[j->param % 8]); /* widens races */
+    if (j->kind == K_SPIN) spin_ns(budget(SPIN_NS[j->param % 8])); /* widens races */
     atomic_store(&j->done, 1);
 }
 
@@ -579,7 +599,7 @@ static void job_discard(void *arg) {
 /* Hooks                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static void hook(int action) {
+static void hook(int action, int stop) {
     /* Regular workers start inside wpool_create, before it stores the handle. */
     wpool *p;
     uint64_t deadline = now_ns() + 100000000ull;
@@ -596,21 +616,23 @@ static void hook(int action) {
     case H_TIMEOUT:
         submit_jobs(M_TIMEOUT, prio, K_SPIN, 5, MAX_DEPTH - 1, 1, 200000, 2, NULL);
         break;
-    case H_SPIN_HELP:
-        spin_ns(1000000);
+    case H_SLEEP_HELP:
+        sleep_ns(budget(2000000));
         /* fall through */
     case H_HELP:
     case H_HELP4:
         for (int i = 0; i < (action == H_HELP4 ? 4 : 1); i++) {
             int rc = wpool_help(p);
             if (rc != 0 && rc != 1) fail("wpool_help from a thread hook returned %d", rc);
+            /* A thread counted idle runs no job (wpool_thread_hook). */
+            if (stop && rc != 0) fail("wpool_help ran a job in a stop hook");
         }
         break;
     case H_STATS:
         stats_and_render(150);
         break;
-    case H_SPIN:
-        spin_ns(1000000);
+    case H_SLEEP:
+        sleep_ns(budget(2000000));
         break;
     default:
         break;
@@ -619,12 +641,12 @@ static void hook(int action) {
 
 static void on_start(void *ctx, unsigned index, int temporary) {
     (void)ctx, (void)index, (void)temporary;
-    hook(g.prog->start_action);
+    hook(g.prog->start_action, 0);
 }
 
 static void on_stop(void *ctx, unsigned index, int temporary) {
     (void)ctx, (void)index, (void)temporary;
-    hook(g.prog->stop_action);
+    hook(g.prog->stop_action, 1);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -690,7 +712,7 @@ static void bad_args(unsigned c) {
         fail("invalid arguments (case %u) returned %s", c % 5, wpool_strerror(rc));
 }
 
-/* Polls the stats until the state c%4 (see OP_AWAIT) holds or max_ns passed. */
+/* Polls the stats until the state c%5 (see OP_AWAIT) holds or max_ns passed. */
 static void await_state(unsigned c, uint64_t max_ns) {
     uint64_t deadline = now_ns() + max_ns;
     unsigned n = 0;
@@ -699,7 +721,7 @@ static void await_state(unsigned c, uint64_t max_ns) {
         if (wpool_get_stats(pool(), &s) != WPOOL_OK) fail("wpool_get_stats failed");
         uint64_t queued = s.queued[0] + s.queued[1] + s.queued[2];
         uint64_t running = s.running[0] + s.running[1] + s.running[2];
-        switch (c % 4) {
+        switch (c % 5) {
         case 0:
             if (s.temp_spawned && !s.temp_workers) return;
             break;
@@ -709,8 +731,11 @@ static void await_state(unsigned c, uint64_t max_ns) {
         case 2:
             if (!queued) return;
             break;
-        default:
+        case 3:
             if (running) return;
+            break;
+        default:
+            if (s.closed) return;
             break;
         }
         if (now_ns() > deadline) return;
@@ -757,7 +782,7 @@ static void exec_op(const op *o) {
         stats_and_render((unsigned)c);
         break;
     case OP_PAUSE:
-        spin_ns((uint64_t)c * 1000);
+        spin_ns(budget((uint64_t)c * 1000));
         break;
     case OP_HELP:
         if (wpool_help(p) != 0) fail("wpool_help from a driver thread ran a job");
@@ -900,6 +925,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memset(&g, 0, sizeof g);
     g.prog = &pr;
     atomic_store(&g.ok_snap_min, UINT64_MAX);
+    atomic_store(&g.spin_budget, SPIN_BUDGET_NS);
     for (unsigned d = 0; d < MAX_DRIVERS; d++)
         atomic_store(&g.drivers[d].op_index, -1);
     atomic_fetch_add(&g_inputs, 1);

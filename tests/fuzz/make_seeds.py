@@ -9,14 +9,14 @@ OPS = ["submit", "try", "timeout", "task_discard", "task", "batch", "wait_idle",
        "wait_idle_long", "shutdown", "shutdown_long", "stats", "pause", "help", "bad", "await",
        "gate"]
 KINDS = ["nop", "spin", "child", "help", "wait_idle", "shutdown", "join", "wait_high", "stats", "gate"]
-HOOKS = ["none", "try", "timeout", "help", "help4", "stats", "spin", "spin_help"]
+HOOKS = ["none", "try", "timeout", "help", "help4", "stats", "sleep", "sleep_help"]
 CAPS = [1, 2, 3, 4, 5, 6, 8, 64]
 SAMPLING = [0, 1, 2, 4, 8, 16, 1024]
 HIGH, NORMAL, LOW = 0, 1, 2
 # Job parameters (c) for K_SPIN: c % 8 picks 0, 1, 2, 5, 10, 50, 200, 1000 us.
 SPIN50, SPIN200, SPIN1000 = 5, 6, 7
 # OP_AWAIT conditions.
-NO_TEMP_ALIVE, NONE_BUSY, NONE_QUEUED, SOME_RUNNING = 0, 1, 2, 3
+NO_TEMP_ALIVE, NONE_BUSY, NONE_QUEUED, SOME_RUNNING, CLOSED = 0, 1, 2, 3, 4
 
 
 def header(workers=2, temp=1, starvation=0, drivers=1, cap=(4, 4, 4), ttl=1, sampling=0,
@@ -59,27 +59,31 @@ SEEDS = {
         op(0, "batch", NORMAL, "spin", 11), op(1, "batch", LOW, "spin", 13),
         op(2, "wait_idle", c=2), op(0, "shutdown", c=0), op(1, "shutdown", c=1),
         op(2, "submit", HIGH, "nop"), op(0, "wait_idle_long"), op(1, "stats", c=9)]),
-    # Defect 2 (b09358f): a short shutdown discards the last queued jobs (slow
-    # discard callbacks) while another driver waits for idle: nothing woke it.
-    "discard_wakeup": header(workers=1, temp=0, drivers=2, cap=(2, 8, 8)) + b"".join([
-        op(0, "submit", NORMAL, "spin", SPIN200), op(0, "batch", NORMAL, "spin", 5),
-        op(1, "await", c=SOME_RUNNING), op(1, "wait_idle_long"), op(0, "await", c=SOME_RUNNING),
-        op(0, "shutdown", c=0)]),
+    # Defect 2 (b09358f): a short shutdown discards the last queued job (its
+    # discard callback spins 1 ms) while the only worker, released from a
+    # gate job meanwhile, goes idle: the discard is the last thing to finish
+    # and nothing woke the driver waiting for idle.
+    "discard_wakeup": header(workers=1, temp=0, drivers=3, cap=(2, 8, 8)) + b"".join([
+        op(0, "submit", NORMAL, "gate"), op(1, "await", c=SOME_RUNNING),
+        op(2, "await", c=SOME_RUNNING), op(0, "await", c=SOME_RUNNING),
+        op(0, "task_discard", NORMAL, "spin", 7), op(1, "wait_idle_long"),
+        op(0, "shutdown", c=0), op(2, "await", c=CLOSED), op(2, "pause", c=100),
+        op(2, "gate", c=1)]),
     # Defect 4 (b09358f): a temporary worker retiring (TTL 0, stop hook that
-    # spins then helps) keeps its slot, so a High job submitted meanwhile
+    # sleeps then helps) keeps its slot, so a High job submitted meanwhile
     # starts no temporary worker (defect 1); the stop hook runs it through
     # wpool_help while counted idle, and the long wait_idle is never woken.
     "temp_retire_help": header(workers=1, temp=1, drivers=2, cap=(4, 4, 4), ttl=0,
-                               stop="spin_help") + b"".join([
+                               stop="sleep_help") + b"".join([
         op(0, "submit", NORMAL, "gate"), op(0, "await", c=SOME_RUNNING),
         op(0, "submit", HIGH, "nop"), op(0, "await", c=NO_TEMP_ALIVE),
         op(0, "submit", HIGH, "spin", SPIN1000), op(1, "await", c=SOME_RUNNING),
         op(1, "wait_idle_long"), op(0, "pause", c=250), op(0, "gate", c=1)]),
     # Defect 1 (b09358f): a Normal job waits, without helping, for a High
     # child while the only temporary slot is still held by a retiring worker
-    # (TTL 0, slow stop hook): no temporary worker starts for the child.
+    # (TTL 0, stop hook that sleeps): no temporary worker starts for the child.
     "temp_retire_wait_high": header(workers=1, temp=1, drivers=1, cap=(4, 4, 4), ttl=0,
-                                    stop="spin") + b"".join([
+                                    stop="sleep") + b"".join([
         op(0, "submit", NORMAL, "gate"), op(0, "await", c=SOME_RUNNING),
         op(0, "submit", HIGH, "nop"), op(0, "await", c=NO_TEMP_ALIVE), op(0, "gate", c=1),
         op(0, "submit", NORMAL, "wait_high", 0), op(0, "wait_idle_long")]),
