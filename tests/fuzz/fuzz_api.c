@@ -20,18 +20,22 @@
  *    with a short timeout could have discarded it;
  *  - wait_idle/shutdown returning WPOOL_OK: every job accepted before the
  *    call began has returned (or was discarded);
- *  - a "long" wait (LONG_MS, default 3 s) never times out: all work here is
- *    bounded, so a long wait that times out is a lost wake-up; the same for a
- *    job joining its child or waiting for a High child (the pool must start
- *    a temporary worker for it when every regular worker is busy);
+ *  - a "long" wait (WPOOL_FUZZ_LONG_MS, default 3 s) neither times out nor
+ *    returns only at its deadline: an input's spins, sleeps and gate waits
+ *    share a 200 ms budget and its timeouts are short, so such a wait slept
+ *    through the moment the pool went idle: a lost wake-up. The same for a
+ *    job joining its child or waiting for a High child (2 s: the pool must
+ *    start a temporary worker for it when every regular worker is busy);
+ *  - wpool_help in a stop hook runs nothing;
  *  - no job is accepted after a shutdown returned WPOOL_OK;
  *  - at the end (after a last wpool_shutdown(LONG) and before
  *    wpool_destroy()): per priority submitted == completed + discarded ==
  *    what the drivers saw accepted, queued == running == 0, rejected == the
  *    EFULL/ETIMEDOUT the drivers saw, completed == the runs counted here;
- *  - a watchdog thread aborts an input still running after WATCHDOG_MS
- *    (default LONG_MS + 5 s), printing where each driver is: a hang (say, in
- *    wpool_destroy) becomes a crash with a stack, before libFuzzer's -timeout.
+ *  - a watchdog thread aborts an input still running after
+ *    WPOOL_FUZZ_WATCHDOG_MS (default the long wait + 5 s), printing where each
+ *    driver is: a hang (say, in wpool_destroy) becomes a crash with a
+ *    message, before libFuzzer's -timeout.
  *
  * Input layout (bytes past the end read as 0):
  *   h0: workers 1 + h0%3, temporary workers (h0/3)%3, starvation bound 1 ms
@@ -39,10 +43,12 @@
  *   h1: capacity High = CAP[h1%8], Normal = CAP[(h1/8)%8], TTL (h1/64)%3 ms
  *   h2: capacity Low = CAP[h2%8], wait_sampling = SAMPLING[(h2/8)%8]
  *   h3: start-hook action h3%8, stop-hook action (h3/8)%8, hook priority (h3/64)%3
- *   then 3 bytes per operation: a (driver (a/32)%drivers, opcode a%32), b
- *   (priority b%3, job kind (b/3)%K_COUNT), c (timeout, batch size, job
- *   parameter).
- * WPOOL_FUZZ_TRACE=1 prints each input's decoded program on stderr.
+ *   then 3 bytes per operation: a (driver (a/32)%drivers, opcode
+ *   (a%32)%OP_COUNT), b (priority b%3, job kind (b/3)%K_COUNT), c (timeout,
+ *   batch size, job parameter). tests/fuzz/make_seeds.py writes inputs by name.
+ * WPOOL_FUZZ_TRACE=1 prints each input's decoded program on stderr (2: also
+ * the pool's state after each operation). Before the drivers start, the pool's
+ * workers are given up to 20 ms to start and go idle.
  *
  * Run it (after the `fuzz/build` ctest, the binary is in
  * <build>/tests/fuzz/build/fuzz_api; `ctest -L fuzz` runs it briefly):
@@ -50,7 +56,9 @@
  *            -artifact_prefix=OUT/ OUT/corpus tests/fuzz/corpus
  * Add -fork=2 -ignore_timeouts=0 -ignore_ooms=0 -max_total_time=3600 for a
  * long run on two cores, or pass a crash file alone to replay it
- * (-runs=100 to repeat it: a run depends on thread timing).
+ * (-runs=100 to repeat it: a run depends on thread timing). Against another
+ * source tree (say, an old commit's): configure tests/fuzz with
+ * -DWPOOL_SOURCE_DIR=<tree>.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
