@@ -378,11 +378,21 @@ static void *producer_main(void *arg) {
     return NULL;
 }
 
+/* What each shutdown racer [0, MAX_SHUTDOWNS) and idle waiter [MAX_SHUTDOWNS, ...)
+ * is blocked in, for the stall report: NULL when in none of our calls. */
+static _Atomic(const char *) blocked_in[MAX_SHUTDOWNS + MAX_IDLERS];
+
+static const char *call_name(int shutdown, uint64_t timeout) {
+    if (timeout == WPOOL_FOREVER)
+        return shutdown ? "wpool_shutdown(FOREVER)" : "wpool_wait_idle(FOREVER)";
+    return shutdown ? "wpool_shutdown(timeout)" : "wpool_wait_idle(timeout)";
+}
+
 typedef struct racer {
     pthread_t th;
     uint64_t rng;
     atomic_int *go;
-    int rc;
+    int rc, slot;
     uint64_t timeout;
 } racer;
 
@@ -408,7 +418,9 @@ static void *racer_main(void *arg) {
     default:
         sr->timeout = WPOOL_FOREVER;
     }
+    atomic_store(&blocked_in[sr->slot], call_name(1, sr->timeout));
     sr->rc = wpool_shutdown(p, sr->timeout);
+    atomic_store(&blocked_in[sr->slot], NULL);
     atomic_store(&shutdown_returned, 1);
     if (sr->rc == WPOOL_OK) atomic_store(&shutdown_ok, 1);
     atomic_fetch_add_explicit(&progress, 1, memory_order_relaxed);
@@ -419,6 +431,7 @@ typedef struct idler {
     pthread_t th;
     uint64_t rng;
     long calls;
+    int slot;
 } idler;
 
 static void *idler_main(void *arg) {
@@ -426,13 +439,14 @@ static void *idler_main(void *arg) {
     wpool *p = atomic_load(&pool);
     while (!atomic_load(&round_over)) {
         uint64_t to = pick_timeout(&iw->rng);
+        atomic_store(&blocked_in[iw->slot], call_name(0, to));
         int rc = wpool_wait_idle(p, to);
+        atomic_store(&blocked_in[iw->slot], NULL);
         if (to == WPOOL_FOREVER)
             CHECK_RC(rc, WPOOL_OK);
         else
             CHECK(rc == WPOOL_OK || rc == WPOOL_ETIMEDOUT);
-        iw->calls++;
-        atomic_fetch_add_explicit(&progress, 1, memory_order_relaxed);
+        iw->calls++; /* not progress: this loop alone must not hide a stall */
         if (rc == WPOOL_OK) sleep_us(rnd(&iw->rng, 200));
     }
     return NULL;
@@ -459,6 +473,13 @@ static void *stall_main(void *arg) {
         fprintf(stderr, "test_torture: no progress for %d s, phase %s\n", STALL_SECONDS,
                 phase_names[ph]);
         print_round();
+        for (int i = 0; i < MAX_SHUTDOWNS + MAX_IDLERS; i++) {
+            const char *in = atomic_load(&blocked_in[i]);
+            if (in)
+                fprintf(stderr, "  %s %d is blocked in %s\n",
+                        i < MAX_SHUTDOWNS ? "shutdown racer" : "idle waiter",
+                        i < MAX_SHUTDOWNS ? i : i - MAX_SHUTDOWNS, in);
+        }
         wpool *p = atomic_load(&pool);
         if (p && ph >= 1 && ph <= 5) {
             wpool_stats s = get_stats(p);
@@ -550,6 +571,7 @@ static void run_round(uint64_t *s, long quota) {
     for (int i = 0; i < c.idlers; i++) {
         memset(&ids[i], 0, sizeof ids[i]);
         ids[i].rng = splitmix(s);
+        ids[i].slot = MAX_SHUTDOWNS + i;
         CHECK_EQ(pthread_create(&ids[i].th, NULL, idler_main, &ids[i]), 0);
     }
     if (c.race) {
@@ -557,6 +579,7 @@ static void run_round(uint64_t *s, long quota) {
             memset(&srs[i], 0, sizeof srs[i]);
             srs[i].rng = splitmix(s);
             srs[i].go = &go;
+            srs[i].slot = i;
             CHECK_EQ(pthread_create(&srs[i].th, NULL, racer_main, &srs[i]), 0);
         }
     }
