@@ -30,8 +30,9 @@
 //! discarded after a shutdown returned without timing out (and then
 //! `submitted == completed + discarded` per priority); the panic handler
 //! saw exactly the panics of fire-and-forget jobs; after a final shutdown
-//! the statistics equal the tokens' counts. A round that hangs (60 s)
-//! aborts the process after printing its seed and the calls in flight.
+//! the statistics equal the tokens' counts. A round that hangs (see
+//! `WPOOL_STRESS_DEADLINE_S`) aborts the process after printing its seed and
+//! the calls in flight.
 //!
 //! Environment:
 //! - `WPOOL_STRESS_ROUNDS=N`: N rounds (default 16: about 1.5 s in a debug
@@ -42,6 +43,8 @@
 //!   `WPOOL_STRESS_SEED=<it> WPOOL_STRESS_ROUNDS=1` replays its choices
 //!   (not the thread interleaving, which differs from run to run).
 //! - `WPOOL_STRESS_VERBOSE=1`: one line per round (`--nocapture`).
+//! - `WPOOL_STRESS_DEADLINE_S=S`: a round running longer than S seconds
+//!   (default 60) counts as hung.
 //!
 //! This file holds a single test: the panic hook it installs (to keep the
 //! expected panics off stderr; it passes every other panic on) is
@@ -50,6 +53,7 @@
 mod common;
 
 use std::any::Any;
+use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Barrier, Mutex, OnceLock};
@@ -66,8 +70,8 @@ type Kept = Vec<(u32, JoinHandle<u32>)>;
 const MAX_IDS: usize = 1 << 16;
 const DEFAULT_ROUNDS: u64 = 16;
 const DEFAULT_SEED: u64 = 0x005E_ED0F_E4AC_7011;
-/// A round taking longer than this is taken for a hang.
-const ROUND_DEADLINE: Duration = Duration::from_secs(60);
+/// A round taking longer than this (seconds) is taken for a hang.
+const DEFAULT_DEADLINE_S: u64 = 60;
 const PRODUCERS: usize = 3;
 /// Top-level actions (a submission or a scope) per producer per round.
 const ACTIONS: usize = 120;
@@ -340,19 +344,20 @@ fn check_join(id: u32, result: Result<u32, JoinError>) {
     let slot = round().slot(id);
     let ran = slot.runs.load(SeqCst) == 1;
     let panics = slot.panics.load(SeqCst);
-    let ok = slot.drops.load(SeqCst) == 1
-        && match &result {
-            Ok(value) => *value == id && ran && !panics,
-            Err(err) if err.is_discarded() => !ran,
-            Err(err) => err.is_panic() && ran && panics,
-        };
-    let ok = ok
-        && match result {
-            Err(err) if err.is_panic() => err.into_panic().downcast_ref::<StressPanic>().is_some(),
-            _ => true,
-        };
-    if !ok {
-        anomaly(format!("join of token {id} disagrees: {}", describe(id)));
+    let (ok, got) = match result {
+        Ok(value) => (value == id && ran && !panics, format!("Ok({value})")),
+        Err(err) if err.is_discarded() => (!ran, "discarded".to_owned()),
+        Err(err) if err.is_panic() => {
+            let ours = err.into_panic().is::<StressPanic>();
+            (ours && ran && panics, format!("a panic (ours: {ours})"))
+        }
+        Err(err) => (false, format!("{err:?}")),
+    };
+    if !ok || slot.drops.load(SeqCst) != 1 {
+        anomaly(format!(
+            "join of token {id} gave {got}, disagreeing with {}",
+            describe(id)
+        ));
     }
 }
 
@@ -682,8 +687,8 @@ fn producer(pool: Pool, mut rng: Rng) {
 }
 
 /// One round; returns its counts: tokens, runs, discards, refusals, racing
-/// shutdowns, of which timed out.
-fn run_round(seed: u64) -> [usize; 6] {
+/// shutdowns, of which timed out, panics seen by the panic handler.
+fn run_round(seed: u64) -> [usize; 7] {
     let r = round();
     r.reset(seed);
     let mut rng = Rng(seed);
@@ -826,7 +831,15 @@ fn run_round(seed: u64) -> [usize; 6] {
              {discards} discarded, {refusals} refused; {shutdowns} racing shutdowns, {timed_out} timed out"
         );
     }
-    [tokens, runs, discards, refusals, shutdowns, timed_out]
+    [
+        tokens,
+        runs,
+        discards,
+        refusals,
+        shutdowns,
+        timed_out,
+        handler_panics,
+    ]
 }
 
 fn env_u64(name: &str) -> Option<u64> {
@@ -840,18 +853,21 @@ fn env_u64(name: &str) -> Option<u64> {
 }
 
 /// Aborts the process when a round hangs: a hang must fail, not stall CI.
-fn start_watchdog(done: Arc<AtomicBool>) -> thread::JoinHandle<()> {
+fn start_watchdog(done: Arc<AtomicBool>, deadline: Duration) -> thread::JoinHandle<()> {
     thread::spawn(move || {
         while !done.load(SeqCst) {
             thread::sleep(Duration::from_millis(100));
             let r = round();
             let started = *r.started.lock().unwrap();
-            if started.is_some_and(|t| t.elapsed() > ROUND_DEADLINE) {
-                eprintln!(
+            if started.is_some_and(|t| t.elapsed() > deadline) {
+                // Straight to the process's stderr: the test harness
+                // captures eprintln! output, and the abort would lose it.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "exactly_once: the round with seed {:#x} hangs ({:?}): {} tokens, {} accepted, \
                      shutdown returned {}, in flight {:?}, anomalies {:?}; aborting",
                     r.seed.load(SeqCst),
-                    ROUND_DEADLINE,
+                    deadline,
                     r.ids(),
                     r.accepted.load(SeqCst),
                     r.shutdown_returned.load(SeqCst),
@@ -875,10 +891,11 @@ fn every_closure_runs_or_is_dropped_exactly_once_under_racing_shutdowns() {
         }
     }));
     let done = Arc::new(AtomicBool::new(false));
-    let watchdog = start_watchdog(done.clone());
+    let deadline = env_u64("WPOOL_STRESS_DEADLINE_S").unwrap_or(DEFAULT_DEADLINE_S);
+    let watchdog = start_watchdog(done.clone(), Duration::from_secs(deadline));
 
     let start = Instant::now();
-    let mut totals = [0usize; 6];
+    let mut totals = [0usize; 7];
     let mut seed_rng = Rng(first_seed);
     for i in 0..rounds {
         let seed = if i == 0 { first_seed } else { seed_rng.next() };
@@ -890,11 +907,12 @@ fn every_closure_runs_or_is_dropped_exactly_once_under_racing_shutdowns() {
     done.store(true, SeqCst);
     watchdog.join().unwrap();
     let _ = panic::take_hook();
-    let [tokens, runs, discards, refusals, shutdowns, timed_out] = totals;
+    let [tokens, runs, discards, refusals, shutdowns, timed_out, panics] = totals;
     println!(
         "{rounds} rounds in {:?}: {tokens} closures counted, {runs} ran, {discards} discarded, \
-         {refusals} refused; {shutdowns} racing shutdowns, {timed_out} timed out",
+         {refusals} refused; {shutdowns} racing shutdowns, {timed_out} timed out; \
+         {panics} panics of fire-and-forget jobs",
         start.elapsed()
     );
-    assert!(runs > 0);
+    assert!(runs > 0 && panics > 0);
 }
