@@ -26,10 +26,12 @@
  * 2. Temporary workers: regular workers blocked on gate jobs, High jobs
  *    submitted one by one, each needing a new temporary worker (1 ms TTL:
  *    the previous one has retired); the k-th start fails (pthread_create, or
- *    pthread_attr_init), k = 0..3. The refused High job stays queued (not
- *    lost, not run), temp_spawn_failures counts each refusal, temp_spawned
- *    does not; the next start works and runs it; every High job runs exactly
- *    once; the stats balance; no thread is left after wpool_destroy.
+ *    pthread_attr_init), k = 0..3 and the last. The refused High job stays
+ *    queued (not lost, not run), temp_spawn_failures counts each refusal,
+ *    temp_spawned does not; the next start works and runs it (after the
+ *    last, a regular worker does once its gate opens); every High job runs
+ *    exactly once; the stats balance; no thread is left after wpool_destroy.
+ *    (This replaces test_spawn_fail, which failed only the first start.)
  * The number of fault points exercised is printed.
  */
 #include "test_util.h"
@@ -419,12 +421,15 @@ static int temp_faults(int kind, int k) {
 
 static void temp_all(void) {
     int points = 0;
+    /* The 1st to 4th start, and the last one: its job waits for a regular worker. */
+    static const int ks[] = {0, 1, 2, 3, HIGH_JOBS - 1};
     for (int kind = FAIL_CREATE; kind <= FAIL_ATTR; kind++)
-        for (int k = 0; k < 4; k++)
-            points += temp_faults(kind, k);
+        for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
+            points += temp_faults(kind, ks[i]);
     fault_points += points;
     printf("temporary workers: %d refused starts (pthread_create, pthread_attr_init at the 1st to "
-           "4th start): each counted, its High job kept and run once by the next start\n",
+           "4th and the last start): each counted, its High job kept and run once by the next "
+           "start or a regular worker\n",
            points);
 }
 
