@@ -1,7 +1,10 @@
 /*
  * test_batch.c: jobs a worker takes as a batch (with a backlog it takes up to
  * WP_BATCH at once) are never stranded behind a long job, never run twice, and
- * are discarded by a shutdown that gives up, before it returns.
+ * are discarded by a shutdown that gives up, before it returns; and they keep
+ * FIFO within their level: a worker that becomes free takes the jobs another
+ * worker holds (older) before the ring's (newer) (issue 9, defect 5: before,
+ * the oldest of 40 jobs started 37th).
  *
  * Every round queues a gate job followed by a large backlog in one batch
  * submit, so the first worker to wake sees the whole backlog and batches the
@@ -121,8 +124,52 @@ static void held_jobs_discarded(void) {
     }
 }
 
+/* Worker 0 is blocked in a gate job; worker 1 takes a batch whose first job
+ * blocks too, so it holds the next ones. Once worker 0 is free, it must start
+ * the held jobs before every newer job in the ring: with one free worker, the
+ * jobs start in exactly their submission order. */
+#define FIFO_JOBS 40
+static atomic_int start_rank[FIFO_JOBS];
+static atomic_int next_rank;
+static test_gate batch_gate;
+
+static void ranked_job(void *arg) {
+    intptr_t i = (intptr_t)arg;
+    atomic_store(&start_rank[i], atomic_fetch_add(&next_rank, 1));
+    if (i == 0) gate_job(&batch_gate);
+}
+
+static void held_jobs_before_newer_ones(wpool_priority prio) {
+    for (int round = 0; round < 5; round++) {
+        wpool *p = two_parked_workers();
+        test_gate first;
+        gate_init(&first);
+        gate_init(&batch_gate);
+        atomic_store(&next_rank, 0);
+        for (int i = 0; i < FIFO_JOBS; i++)
+            atomic_store(&start_rank[i], -1);
+        CHECK_OK(wpool_submit(p, prio, gate_job, &first));
+        WAIT_GATE_ENTERED(&first, 1);
+        static wpool_task tasks[FIFO_JOBS];
+        for (int i = 0; i < FIFO_JOBS; i++)
+            tasks[i] = (wpool_task){ranked_job, NULL, (void *)(intptr_t)i};
+        CHECK_OK(wpool_submit_batch(p, prio, tasks, FIFO_JOBS, WPOOL_FOREVER, NULL));
+        WAIT_GATE_ENTERED(&batch_gate, 1); /* job 0 holds up the other worker */
+        gate_open(&first);
+        CHECK_EVENTUALLY(atomic_load(&next_rank) == FIFO_JOBS, 10000);
+        for (int i = 1; i < FIFO_JOBS; i++)
+            CHECK_EQ(atomic_load(&start_rank[i]), i);
+        gate_open(&batch_gate);
+        CHECK_OK(wpool_shutdown(p, WPOOL_FOREVER));
+        CHECK_STATS_BALANCED(get_stats(p));
+        wpool_destroy(p);
+    }
+}
+
 int main(void) {
     test_watchdog("batch", 60);
+    held_jobs_before_newer_ones(WPOOL_NORMAL);
+    held_jobs_before_newer_ones(WPOOL_LOW);
     no_job_stranded(WPOOL_NORMAL);
     no_job_stranded(WPOOL_LOW);
     held_jobs_discarded();

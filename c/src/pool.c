@@ -73,12 +73,15 @@ static void teardown(wpool *p, unsigned started) {
     for (unsigned i = 0; i < started; i++)
         pthread_join(p->workers[i].thread, NULL);
     for (unsigned i = 0; i < p->max_temp; i++) {
-        wp_spin_lock(&p->temp_lock); /* a running one may be retiring right now */
+        /* Under the lock: a running one may be retiring right now. After
+         * stop, no slot goes from RUNNING to FREE: each is joined here. */
+        wp_spin_lock(&p->temp_lock);
         int state = p->temps[i].slot_state;
         wp_spin_unlock(&p->temp_lock);
         if (state == WP_SLOT_RUNNING) wp_wake_for_stop(&p->temps[i]);
         if (state != WP_SLOT_FREE) pthread_join(p->temps[i].thread, NULL);
     }
+    wp_wait_exiting_temps(p); /* the retired ones, detached, still in their stop hook */
     for (int i = 0; i < WPOOL_PRIORITIES; i++)
         wp_ring_destroy(&p->rings[i]);
     free(p->workers);
@@ -405,21 +408,27 @@ int wpool_shutdown(wpool *p, uint64_t timeout_ns) {
     if (!p) return WPOOL_EINVAL;
     if (wpool_in_pool(p)) return WPOOL_EDEADLK;
     uint64_t deadline = wp_deadline(timeout_ns);
-    if (!atomic_exchange_explicit(&p->closed, 1, memory_order_seq_cst)) {
-        for (int i = 0; i < WPOOL_PRIORITIES; i++) {
-            wp_ring *r = &p->rings[i];
-            wp_ring_close(r);
-            /* Release the producers waiting for room: they find it closed. */
-            atomic_store_explicit(&r->room_wanted, 0, memory_order_relaxed);
-            atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
-            wp_park_wake(&r->room_epoch, INT32_MAX);
-        }
+    /* seq_cst: before the rings close (intake_closed()). */
+    atomic_store_explicit(&p->closed, 1, memory_order_seq_cst);
+    /* Every call closes every ring, not only the first: a concurrent first
+     * call may not have closed them yet, and quiescence means nothing while a
+     * submitter past its check of `closed` can still queue. Idempotent. */
+    for (int i = 0; i < WPOOL_PRIORITIES; i++) {
+        wp_ring *r = &p->rings[i];
+        wp_ring_close(r);
+        /* Release the producers waiting for room: they find it closed. */
+        atomic_store_explicit(&r->room_wanted, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
+        wp_park_wake(&r->room_epoch, INT32_MAX);
     }
     if (wait_quiescent(p, deadline) == WPOOL_OK) return WPOOL_OK;
     /* seq_cst: workers that pop after this see it and discard, not run. */
     atomic_store_explicit(&p->discarding, 1, memory_order_seq_cst);
     discard_queued(p);
     wp_discard_held(p);
+    /* Our discards may be the last jobs to finish, after every worker went
+     * idle: nobody else would wake the quiescence waiters (rule 4). */
+    wp_wake_quiescence_waiters(p);
     return WPOOL_ETIMEDOUT;
 }
 

@@ -33,7 +33,10 @@
 /* park_state values: the futex word each thread sleeps on. */
 enum { WP_AWAKE = 0, WP_SLEEPING = 1, WP_NOTIFIED = 2 };
 
-/* Temporary worker slot states (guarded by wpool.temp_lock). */
+/* Temporary worker slot states (guarded by wpool.temp_lock). FREE: no thread,
+ * or only a retired one finishing its stop hook (detached, counted in
+ * temp_exiting); RUNNING: a live thread; EXITED: a thread that left because
+ * of wpool_destroy, to be joined by teardown. */
 enum { WP_SLOT_FREE = 0, WP_SLOT_RUNNING = 1, WP_SLOT_EXITED = 2 };
 
 /* Counters written by exactly one thread (the worker owning them) and read by
@@ -107,6 +110,8 @@ struct wpool {
      * only when a thread goes idle or wakes, never per job. */
     _Alignas(WP_CACHE_LINE) _Atomic uint32_t busy;
     _Atomic uint32_t temp_alive;
+    _Atomic uint32_t temp_exiting; /* retired temporary workers still in their stop hook;
+                                      futex word of teardown (guarded by temp_lock) */
     _Atomic uint32_t idle_waiters; /* threads in wait_quiescent() */
     _Atomic uint32_t idle_epoch;   /* futex word of idle waiters */
 
@@ -143,7 +148,9 @@ void wp_wake_for_stop(wp_worker *w);
 bool wp_help_one(wpool *p);     /* runs one queued job on the caller, a worker of p */
 void wp_discard_held(wpool *p); /* discards every held job (shutdown gave up) */
 uint64_t wp_held_count(wp_worker *w, int *prio); /* for statistics */
-void wp_mark_idle(wpool *p);
+void wp_mark_idle(wpool *p);                     /* busy--, waking quiescence waiters (rule 4) */
+void wp_wake_quiescence_waiters(wpool *p); /* after jobs finished on a thread not counted busy */
+void wp_wait_exiting_temps(wpool *p);      /* teardown: until retired temporary workers are gone */
 wp_worker *wp_current_worker(void);
 
 /* Owner-only increment of a counter that others read. release: a reader

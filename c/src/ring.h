@@ -10,7 +10,8 @@
  *
  * Closing sets WP_RING_CLOSED in `tail`: every later claim fails (a CAS cannot
  * succeed against a value with the bit set), so the positions claimed before
- * the close are exactly the jobs accepted. No per-submit flag check is needed.
+ * the close are exactly the jobs accepted, whatever a submitter checked
+ * before (the pool's `closed` flag, which stops every priority at once).
  */
 #ifndef WP_RING_H
 #define WP_RING_H

@@ -38,6 +38,12 @@
 enum { WP_WORK, WP_EXIT, WP_RETIRE };
 
 static _Thread_local wp_worker *wp_self;
+/* This pool thread is counted idle (not in `busy`): between its last job and
+ * its next wake-up, and in its stop hook. Such a thread runs no job, not even
+ * through wpool_help(): nothing would tell the quiescence waiters when that
+ * job is done (rule 4), and a retired temporary worker's slot is no longer
+ * its own. */
+static _Thread_local bool wp_counted_idle;
 static _Thread_local unsigned wp_help_depth;
 static _Thread_local uintptr_t wp_stack_floor; /* 0: bounds unknown */
 
@@ -200,8 +206,8 @@ static bool pop_or_batch(wpool *p, wp_worker *w, int lvl, wpool_task *t, uint64_
 
 /* The next job for w: High, else Normal, else Low (temporary workers: High
  * only), except that a job past the starvation bound goes first. Within a
- * level, jobs this worker holds come before the ring's (they are older), and
- * other workers' held jobs after it. */
+ * level, held jobs (this worker's, then other workers') come before the
+ * ring's: they are older. */
 static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t *stamp) {
     if (w->temporary) {
         *prio = WPOOL_HIGH;
@@ -221,6 +227,8 @@ static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t 
         *prio = WPOOL_HIGH;
         return true;
     }
+    /* Held jobs are older than every job of their level still in the ring:
+     * the caller's own first, then other workers' (rule 5), then the ring. */
     for (int lvl = WPOOL_NORMAL; lvl <= WPOOL_LOW; lvl++) {
         int got;
         if (atomic_load_explicit(&w->held_prio, memory_order_relaxed) == lvl &&
@@ -228,12 +236,12 @@ static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t 
             *prio = got;
             return true;
         }
-        if (pop_or_batch(p, w, lvl, t, stamp)) {
-            *prio = lvl;
-            return true;
-        }
         if (p->batching && steal_held(p, w, lvl, t, &got, stamp)) {
             *prio = got;
+            return true;
+        }
+        if (pop_or_batch(p, w, lvl, t, stamp)) {
+            *prio = lvl;
             return true;
         }
     }
@@ -299,7 +307,7 @@ uint64_t wp_held_count(wp_worker *w, int *prio) {
 
 bool wp_help_one(wpool *p) {
     wp_worker *w = wp_self;
-    if (!w || w->pool != p) return false;
+    if (!w || w->pool != p || wp_counted_idle) return false;
     if (wp_stack_floor ? (uintptr_t)__builtin_frame_address(0) < wp_stack_floor
                        : wp_help_depth >= WP_HELP_FALLBACK_DEPTH)
         return false;
@@ -317,18 +325,30 @@ bool wp_help_one(wpool *p) {
 /* Idle, parking and waking                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* The calling pool thread goes busy again (it was counted idle). */
 static void mark_busy(wpool *p) {
+    wp_counted_idle = false;
     /* seq_cst: a waiter for quiescence must see us busy before we pop (rule 4). */
     atomic_fetch_add_explicit(&p->busy, 1, memory_order_seq_cst);
+}
+
+/* The calling pool thread goes idle. */
+static void go_idle(wpool *p) {
+    wp_counted_idle = true;
+    wp_mark_idle(p);
+}
+
+void wp_wake_quiescence_waiters(wpool *p) {
+    /* seq_cst: a waiter that read the old epoch has its futex wait return; one
+     * that reads the new one synchronizes with everything we did before. */
+    atomic_fetch_add_explicit(&p->idle_epoch, 1, memory_order_seq_cst);
+    wp_park_wake(&p->idle_epoch, INT32_MAX);
 }
 
 void wp_mark_idle(wpool *p) {
     /* seq_cst: ordered before our look at idle_waiters (rule 4). */
     atomic_fetch_sub_explicit(&p->busy, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(&p->idle_waiters, memory_order_seq_cst)) {
-        atomic_fetch_add_explicit(&p->idle_epoch, 1, memory_order_seq_cst);
-        wp_park_wake(&p->idle_epoch, INT32_MAX);
-    }
+    if (atomic_load_explicit(&p->idle_waiters, memory_order_seq_cst)) wp_wake_quiescence_waiters(p);
 }
 
 /* Polls for work until `until_ns` have passed since `start`. Returns true as
@@ -471,17 +491,66 @@ static void thread_setup(wpool *p, wp_worker *w) {
 
 /* A temporary worker whose TTL passed leaves the count of live threads first,
  * then looks at the High ring once more: a submitter that pushed before that
- * look is seen here (we stay), one that pushed after it sees the smaller count
- * and starts a new temporary worker. Either way the job is not left behind. */
-static bool retire_or_stay(wpool *p, const wp_worker *w) {
-    /* seq_cst: against the submitter's push then load of temp_alive (wp_notify). */
-    atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
-    if (has_work_sc(p, w) && !atomic_load_explicit(&p->stop, memory_order_seq_cst)) {
-        atomic_fetch_add_explicit(&p->temp_alive, 1, memory_order_seq_cst);
-        mark_busy(p);
-        return false;
+ * look is seen here (we stay: WP_WORK, marked busy), one that pushed after it
+ * sees the smaller count and starts a new temporary worker. Either way the job
+ * is not left behind. Retiring (WP_RETIRE) releases the slot in the same
+ * critical section, so that the submitter's spawn finds it free: the thread
+ * detaches itself and counts in temp_exiting until its stop hook is done.
+ * Once wpool_destroy has begun (stop, stored under the lock) it exits instead
+ * (WP_EXIT) and teardown joins it. */
+static int retire_or_stay(wpool *p, wp_worker *w) {
+    int why = WP_RETIRE;
+    wp_spin_lock(&p->temp_lock);
+    if (atomic_load_explicit(&p->stop, memory_order_relaxed)) { /* the lock orders it */
+        why = WP_EXIT;
+    } else {
+        /* seq_cst: against the submitter's push then load of temp_alive (wp_notify). */
+        atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
+        if (has_work_sc(p, w)) {
+            /* seq_cst: as the decrement it undoes. */
+            atomic_fetch_add_explicit(&p->temp_alive, 1, memory_order_seq_cst);
+            why = WP_WORK;
+        } else {
+            w->slot_state = WP_SLOT_FREE;
+            /* relaxed: read under the lock (teardown). */
+            atomic_fetch_add_explicit(&p->temp_exiting, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&p->temp_retired, 1, memory_order_relaxed);
+        }
     }
-    return true;
+    wp_spin_unlock(&p->temp_lock);
+    if (why == WP_WORK) mark_busy(p);
+    if (why == WP_RETIRE)
+        pthread_detach(pthread_self()); /* nobody joins a released slot's thread */
+    return why;
+}
+
+/* The last steps of a pool thread, after its stop hook. */
+static void thread_exit(wpool *p, wp_worker *w, int why) {
+    if (!w->temporary) return;
+    wp_spin_lock(&p->temp_lock);
+    if (why == WP_RETIRE) {
+        /* Its slot was released when it retired; teardown waits for the
+         * count to reach 0 under this lock, so after the unlock this thread
+         * touches nothing of the pool. */
+        if (atomic_fetch_sub_explicit(&p->temp_exiting, 1, memory_order_relaxed) == 1)
+            wp_park_wake(&p->temp_exiting, INT32_MAX);
+    } else {
+        /* seq_cst: as every change of temp_alive (wp_notify reads it). */
+        atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
+        atomic_fetch_add_explicit(&p->temp_retired, 1, memory_order_relaxed);
+        w->slot_state = WP_SLOT_EXITED; /* joined by teardown */
+    }
+    wp_spin_unlock(&p->temp_lock);
+}
+
+void wp_wait_exiting_temps(wpool *p) {
+    for (;;) {
+        wp_spin_lock(&p->temp_lock);
+        uint32_t exiting = atomic_load_explicit(&p->temp_exiting, memory_order_relaxed);
+        wp_spin_unlock(&p->temp_lock);
+        if (exiting == 0) return;
+        wp_park_wait(&p->temp_exiting, exiting, UINT64_MAX);
+    }
 }
 
 static void *worker_main(void *arg) {
@@ -489,8 +558,10 @@ static void *worker_main(void *arg) {
     wpool *p = w->pool;
     wp_self = w;
     thread_setup(p, w);
+    wp_counted_idle = false; /* started busy (wpool_create, spawn_temp) */
     if (p->on_start) p->on_start(p->hook_ctx, w->index, w->temporary);
-    bool woke = false, counted_out = false;
+    bool woke = false;
+    int why;
     for (;;) {
         wpool_task t;
         int prio;
@@ -514,31 +585,21 @@ static void *worker_main(void *arg) {
          * as idle while polling a little longer, then park. */
         uint64_t start = wp_now_ns();
         if (spin_for_work(p, w, start, WP_SPIN_BUSY_NS)) continue;
-        wp_mark_idle(p);
+        go_idle(p);
         if (spin_for_work(p, w, start, WP_SPIN_NS)) {
             mark_busy(p);
             continue;
         }
-        int why = idle_wait(p, w);
+        why = idle_wait(p, w);
+        if (why == WP_RETIRE) why = retire_or_stay(p, w);
         if (why == WP_WORK) {
             woke = true;
             continue;
         }
-        if (why == WP_RETIRE && !retire_or_stay(p, w)) {
-            woke = true;
-            continue;
-        }
-        counted_out = why == WP_RETIRE;
         break;
     }
     if (p->on_stop) p->on_stop(p->hook_ctx, w->index, w->temporary);
-    if (w->temporary) {
-        wp_spin_lock(&p->temp_lock);
-        if (!counted_out) atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
-        atomic_fetch_add_explicit(&p->temp_retired, 1, memory_order_relaxed);
-        w->slot_state = WP_SLOT_EXITED; /* joined by the next spawn into this slot or destroy */
-        wp_spin_unlock(&p->temp_lock);
-    }
+    thread_exit(p, w, why);
     return NULL;
 }
 
@@ -568,20 +629,20 @@ int wp_thread_start(wpool *p, wp_worker *w) {
     return rc == ENOMEM ? WPOOL_ENOMEM : WPOOL_EAGAIN;
 }
 
-/* Starts a temporary worker in a free (or exited) slot, if the limit allows.
+/* Starts a temporary worker in a free slot, if the limit allows.
  * The new thread counts as busy and alive from here, so concurrent submitters
  * do not start more than the High work needs. A refused start is counted and
  * leaves the job queued for the regular workers. */
 static void spawn_temp(wpool *p) {
     wp_worker *slot = NULL;
-    bool join = false;
     wp_spin_lock(&p->temp_lock);
     if (!atomic_load_explicit(&p->stop, memory_order_relaxed) &&
         atomic_load_explicit(&p->temp_alive, memory_order_relaxed) < p->max_temp) {
         for (unsigned i = 0; i < p->max_temp; i++) {
-            if (p->temps[i].slot_state != WP_SLOT_RUNNING) {
+            /* Slots are never EXITED before stop: a retiring worker frees its
+             * own (retire_or_stay), and only teardown's stop makes one exit. */
+            if (p->temps[i].slot_state == WP_SLOT_FREE) {
                 slot = &p->temps[i];
-                join = slot->slot_state == WP_SLOT_EXITED;
                 slot->slot_state = WP_SLOT_RUNNING;
                 atomic_fetch_add_explicit(&p->temp_alive, 1, memory_order_seq_cst);
                 atomic_fetch_add_explicit(&p->busy, 1, memory_order_seq_cst);
@@ -592,7 +653,6 @@ static void spawn_temp(wpool *p) {
     }
     wp_spin_unlock(&p->temp_lock);
     if (!slot) return;
-    if (join) pthread_join(slot->thread, NULL); /* it has exited or is returning */
     if (wp_thread_start(p, slot) == WPOOL_OK) return;
     wp_spin_lock(&p->temp_lock);
     slot->slot_state = WP_SLOT_FREE;
