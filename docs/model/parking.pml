@@ -400,7 +400,7 @@ retire:
     temp_alive--;
     has_work_sc(hw);
     if
-    :: hw -> hw = false; temp_alive++; mark_busy(); unlock(); goto take
+    :: hw -> hw = false; temp_alive++; unlock(); mark_busy(); goto take
     :: else -> skip
     fi;
     slot_state = FREE;
@@ -436,8 +436,15 @@ inline spawn_temp() {
 #if MAXT > 0
     lock();
     got = false;
+#ifdef BUG_RETIRE_SLOT
     if
-    :: !stop && temp_alive < MAXT && slot_state != RUNNING ->
+    :: !stop && temp_alive < MAXT && slot_state != RUNNING -> /* FREE or EXITED */
+#else
+    /* Fixed: a slot is EXITED only after stop; spawn takes FREE ones only. */
+    assert(stop || slot_state != EXITED);
+    if
+    :: !stop && temp_alive < MAXT && slot_state == FREE ->
+#endif
         join = (slot_state == EXITED);
         slot_state = RUNNING;
         temp_alive++;
