@@ -13,6 +13,8 @@
  * - max_temp_workers = 1: never more than one alive, the second High job
  *   waits for it;
  * - an idle (parked) regular worker takes High work: no temporary worker;
+ * - two High jobs back to back into an idle worker, the first waiting for the
+ *   second: the second gets a temporary worker (found by docs/model);
  * - pool threads (regular and temporary) do not inherit the submitter's
  *   signal mask, CPU affinity or scheduling policy: from a thread pinned to
  *   one CPU, running SCHED_BATCH, with every signal unblocked, jobs see
@@ -383,8 +385,50 @@ static void no_inheritance(int create_on_restricted_thread) {
     wpool_destroy(r.p);
 }
 
+/* Two High jobs back to back into a pool whose only worker is idle (parked or
+ * polling): A's submit wakes it; B's runs before the woken worker counts
+ * itself busy, so B's submitter starts no temporary worker. A waits for B
+ * without helping: B needs a temporary worker, which the woken worker starts
+ * when it passes the baton. Before, none started and A waited for ever
+ * (found by the model: docs/model, TEMP_BURST). */
+static atomic_int burst_b_ran;
+
+static void burst_a(void *arg) {
+    (void)arg;
+    CHECK_EVENTUALLY(atomic_load(&burst_b_ran), 10000);
+}
+static void burst_b(void *arg) {
+    (void)arg;
+    atomic_store(&burst_b_ran, 1);
+}
+
+static void high_burst_into_waking_worker(void) {
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.workers = 1;
+    cfg.max_temp_workers = 1;
+    cfg.temp_idle_ms = 1;
+    wpool *p = make_pool(&cfg);
+    for (int round = 0; round < 20; round++) {
+        CHECK_OK(wpool_wait_idle(p, 10 * SEC_NS));
+        CHECK_EVENTUALLY(get_stats(p).temp_workers == 0, 10000);
+        sleep_ms(1); /* usually past the worker's polling: parked */
+        atomic_store(&burst_b_ran, 0);
+        CHECK_OK(wpool_submit(p, WPOOL_HIGH, burst_a, NULL));
+        CHECK_OK(wpool_submit(p, WPOOL_HIGH, burst_b, NULL));
+        CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
+        CHECK(atomic_load(&burst_b_ran));
+    }
+    wpool_stats s = get_stats(p);
+    CHECK_EQ(s.completed[WPOOL_HIGH], 40);
+    CHECK(s.temp_spawned >= 20);
+    CHECK_EQ(s.temp_spawn_failures, 0);
+    wpool_destroy(p);
+}
+
 int main(void) {
     test_watchdog("test_temp_workers", 100);
+    high_burst_into_waking_worker();
     CPU_ZERO(&main_mask);
     CHECK_EQ(sched_getaffinity(0, sizeof main_mask, &main_mask), 0);
     main_cpus = CPU_COUNT(&main_mask);

@@ -448,10 +448,20 @@ void wp_notify(wpool *p, int prio, size_t jobs) {
     if (busy >= p->nworkers + alive) spawn_temp(p);
 }
 
-/* A woken worker that finds more queued work than it can take wakes the next
- * sleeper, so a burst submitted to a sleeping pool fans out. */
+/* A worker that went from idle to busy (woken, or found work while polling)
+ * and took a job passes the baton when more is queued. High work gets the
+ * whole of wp_notify(): its submitter may have run while this worker was still
+ * counted idle, seen busy < workers + temp_alive and started nobody, and the
+ * job would then wait behind the one this worker took. Dekker with that
+ * submitter: our mark_busy, then this seq_cst look at the High ring, against
+ * its push, then its seq_cst load of busy (docs/PARKING.md, temporary
+ * workers). Other work wakes the next sleeper, so a burst submitted to a
+ * sleeping pool fans out. */
 static void pass_baton(wpool *p, const wp_worker *w) {
-    if (!w->temporary && has_work_hint(p, w)) wake_one(p, p->sleep_mask, p->mask_words, p->workers);
+    if (wp_ring_nonempty(&p->rings[WPOOL_HIGH]))
+        wp_notify(p, WPOOL_HIGH, 1);
+    else if (!w->temporary && has_work_hint(p, w))
+        wake_one(p, p->sleep_mask, p->mask_words, p->workers);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -588,6 +598,7 @@ static void *worker_main(void *arg) {
         go_idle(p);
         if (spin_for_work(p, w, start, WP_SPIN_NS)) {
             mark_busy(p);
+            woke = true; /* counted idle meanwhile: pass the baton (pass_baton) */
             continue;
         }
         why = idle_wait(p, w);

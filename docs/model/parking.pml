@@ -77,21 +77,25 @@
  *  BUG_SHUTDOWN_NO_CLOSE  defect 3: only the shutdown that flips `closed`
  *                         closes the rings.
  *
- * A RACE THE FIXES DO NOT COVER (found with this model; not in CI):
+ *  BUG_NO_BATON_SPAWN     the race this model found once defects 1-3 were
+ *                         fixed (with TEMP_BURST): a worker that went from
+ *                         idle to busy and sees more work queued only wakes a
+ *                         parked regular worker, instead of running the whole
+ *                         High notify.
+ *
  *  TEMP_BURST       CFG_TEMP without the gate: A and B submitted back to
  *                   back. A's submit wakes the parked worker (or the worker
  *                   is polling, counted idle); B's submit runs before that
  *                   worker's mark_busy, so busy < workers + temp_alive and no
- *                   temporary worker starts; the worker then takes A (FIFO)
- *                   and B has no thread: spin reports a deadlock with the
- *                   fixes for defects 1-3 in place.
- *  FIX_CLAIM_BUSY   candidate fix: the waker counts the claimed worker busy.
- *                   Not enough (spin: the polling worker case remains).
- *  FIX_BATON_SPAWN  candidate fix: a worker that went from idle to busy (woken
- *                   or found work while polling) and sees more work queued
- *                   runs the whole wp_notify (wake a sleeper, else a parked
+ *                   temporary worker starts. The fix (pass_baton in
+ *                   worker.c): a worker that went from idle to busy (woken,
+ *                   or found work while polling) and sees High work queued
+ *                   runs the whole notify (wake a sleeper, else a parked
  *                   temporary worker, else start one if every thread is
- *                   busy), not only the regular wake. TEMP_BURST verifies.
+ *                   busy). With BUG_NO_BATON_SPAWN spin reports the deadlock
+ *                   (B has no thread while A runs); without, it verifies.
+ *                   A waker counting the claimed worker busy is not enough:
+ *                   the polling worker's case remains (tried with spin).
  *
  * PROPERTIES: no invalid end state (every thread ends: no worker, waiter,
  * producer or destroy blocked for ever); assertions: each job is run or
@@ -297,9 +301,6 @@ inline wake_one_regular(woken) {
         };
         if
         :: old & (1 << b) ->
-#ifdef FIX_CLAIM_BUSY
-            busy++; /* the claimer counts the claimed worker busy */
-#endif
             atomic { park_state[b] = NOTIFIED; woken = true; m = 0; old = 0; b = 0 }; break
         :: else -> atomic { m = old & ~(1 << b); old = 0; b = 0 }
         fi
@@ -354,11 +355,7 @@ idle_wait:
     :: else -> skip
     fi;
     if
-#ifdef FIX_CLAIM_BUSY
-    :: claimed -> atomic { claimed = false; timed_out = false }; goto take
-#else
     :: claimed -> atomic { claimed = false; timed_out = false }; mark_busy(); goto take
-#endif
     :: else ->
         has_work_sc(hw);
         if
@@ -480,9 +477,6 @@ inline notify() {
             atomic { old = temp_mask; temp_mask = 0; m = 0 };
             if
             :: old ->
-#ifdef FIX_CLAIM_BUSY
-                busy++;
-#endif
                 atomic { tpark = NOTIFIED; woken = true; old = 0 }
             :: else -> skip
             fi
@@ -519,7 +513,7 @@ take:
             woke = false; /* pass_baton */
             has_work_hint(hw);
             if
-#ifdef FIX_BATON_SPAWN
+#ifndef BUG_NO_BATON_SPAWN
             :: hw -> hw = false; notify() /* wake a sleeper, else start a temp */
 #else
             :: hw -> hw = false; wake_one_regular(woken); woken = false
@@ -540,7 +534,7 @@ take:
     mark_idle();
     has_work_hint(hw);
     if
-#ifdef FIX_BATON_SPAWN
+#ifndef BUG_NO_BATON_SPAWN
     :: hw -> hw = false; mark_busy(); woke = true; goto take
 #else
     :: hw -> hw = false; mark_busy(); goto take
@@ -571,11 +565,7 @@ idle_wait:
     :: else -> skip
     fi;
     if
-#ifdef FIX_CLAIM_BUSY
-    :: claimed -> claimed = false; woke = true; goto take /* counted busy by the claimer */
-#else
     :: claimed -> claimed = false; mark_busy(); woke = true; goto take
-#endif
     :: else ->
         has_work_sc(hw);
         if
