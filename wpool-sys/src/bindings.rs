@@ -79,7 +79,11 @@ impl Default for wpool_task {
 }
 /** Hook called on each pool thread as it starts (before any job) and as it
  stops (after its last job). `index` numbers regular workers 0..workers-1 and
- temporary workers by their slot 0..max_temp_workers-1.*/
+ temporary workers by their slot 0..max_temp_workers-1. A retiring temporary
+ worker gives up its slot before its stop hook runs, so a new temporary
+ worker may start in the same slot (and run its start hook) while that stop
+ hook still runs; wpool_destroy() waits for every stop hook. In a stop hook
+ the thread runs no job: wpool_help() returns 0 there.*/
 pub type wpool_thread_hook = ::core::option::Option<
     unsafe extern "C" fn(
         ctx: *mut ::core::ffi::c_void,
@@ -379,8 +383,10 @@ extern "C" {
  yet started is discarded (its discard callback is called, on this thread or
  a worker, instead of run) and it returns WPOOL_ETIMEDOUT without waiting for
  the jobs still running. Calling it again is harmless: it returns WPOOL_OK
- once nothing is queued or running. Blocks. Called from one of this pool's
- own jobs it returns WPOOL_EDEADLK and changes nothing.*/
+ once nothing is queued or running. Concurrent calls are allowed: each one
+ stops intake before it waits, so whichever returns WPOOL_OK first, no job
+ is accepted after it. Blocks. Called from one of this pool's own jobs it
+ returns WPOOL_EDEADLK and changes nothing.*/
     pub fn wpool_shutdown(p: *mut wpool, timeout_ns: u64) -> ::core::ffi::c_int;
 }
 extern "C" {
@@ -480,8 +486,9 @@ extern "C" {
     /** Called from one of p's own jobs, runs one queued job of p on the calling
  thread (highest priority first), as a blocking submit does while it waits
  for room, and returns 1. Returns 0 when it ran nothing: the queues are
- empty, the caller is not one of p's threads, or too little of the thread's
- stack is left to nest another job; WPOOL_EINVAL when p is NULL. A job that
+ empty, the caller is not one of p's threads, it is in a thread's stop hook
+ (see wpool_thread_hook), or too little of the thread's stack is left to
+ nest another job; WPOOL_EINVAL when p is NULL. A job that
  waits for other jobs of the same pool (a join, a scope) calls it in its
  wait loop so that it cannot wait for jobs queued behind itself. Never
  blocks beyond the job it runs.*/
