@@ -1,14 +1,14 @@
 /*
- * test_batch.c: jobs a worker takes as a batch (with a backlog it takes up to
- * WP_BATCH at once) are never stranded behind a long job, never run twice, and
- * are discarded by a shutdown that gives up, before it returns; and they keep
- * FIFO within their level: a worker that becomes free takes the jobs another
- * worker holds (older) before the ring's (newer) (issue 9, defect 5: before,
- * the oldest of 40 jobs started 37th).
+ * test_batch.c: a backlog submitted in one batch behind a job that blocks its
+ * worker, with two workers: no job is stranded behind the blocked one, none
+ * runs twice, a shutdown that gives up discards every job not started before
+ * it returns, and jobs start in FIFO order within their level: with one free
+ * worker, exactly their submission order (issue 9, defect 5: when a worker
+ * took several jobs with one CAS and kept the extras, the oldest of 40 jobs
+ * started 37th, behind newer ones a free worker took from the ring).
  *
  * Every round queues a gate job followed by a large backlog in one batch
- * submit, so the first worker to wake sees the whole backlog and batches the
- * gate job with the jobs right behind it.
+ * submit, so the first worker to wake sees the whole backlog.
  */
 #include "test_util.h"
 
@@ -85,8 +85,8 @@ static void no_job_stranded(wpool_priority prio) {
 }
 
 /* With both workers blocked, a shutdown that times out discards every job not
- * started, held ones included, before it returns. */
-static void held_jobs_discarded(void) {
+ * started before it returns. */
+static void unstarted_jobs_discarded(void) {
     for (int round = 0; round < ROUND; round++) {
         wpool *p = two_parked_workers();
         test_gate gate;
@@ -124,10 +124,9 @@ static void held_jobs_discarded(void) {
     }
 }
 
-/* Worker 0 is blocked in a gate job; worker 1 takes a batch whose first job
- * blocks too, so it holds the next ones. Once worker 0 is free, it must start
- * the held jobs before every newer job in the ring: with one free worker, the
- * jobs start in exactly their submission order. */
+/* Worker 0 is blocked in a gate job; worker 1 takes the first job of a
+ * backlog, which blocks too. Once worker 0 is free, it starts the other jobs
+ * in exactly their submission order. */
 #define FIFO_JOBS 40
 static atomic_int start_rank[FIFO_JOBS];
 static atomic_int next_rank;
@@ -139,7 +138,7 @@ static void ranked_job(void *arg) {
     if (i == 0) gate_job(&batch_gate);
 }
 
-static void held_jobs_before_newer_ones(wpool_priority prio) {
+static void backlog_starts_in_order(wpool_priority prio) {
     for (int round = 0; round < 5; round++) {
         wpool *p = two_parked_workers();
         test_gate first;
@@ -168,11 +167,11 @@ static void held_jobs_before_newer_ones(wpool_priority prio) {
 
 int main(void) {
     test_watchdog("batch", 60);
-    held_jobs_before_newer_ones(WPOOL_NORMAL);
-    held_jobs_before_newer_ones(WPOOL_LOW);
+    backlog_starts_in_order(WPOOL_NORMAL);
+    backlog_starts_in_order(WPOOL_LOW);
     no_job_stranded(WPOOL_NORMAL);
     no_job_stranded(WPOOL_LOW);
-    held_jobs_discarded();
+    unstarted_jobs_discarded();
     test_summary("batch");
     return 0;
 }

@@ -58,8 +58,6 @@ static void init_worker(wpool *p, wp_worker *w, unsigned index, bool temporary) 
     w->slot_state = WP_SLOT_FREE;
     atomic_init(&w->running_prio, -1);
     atomic_init(&w->park_state, WP_AWAKE);
-    atomic_init(&w->held, 0);
-    atomic_init(&w->held_prio, -1);
 }
 
 /* Stops and joins the first `started` regular workers and every temporary
@@ -149,7 +147,6 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
     uint32_t sampling = cfg.wait_sampling ? cfg.wait_sampling : WP_WAIT_SAMPLE;
     for (int i = 0; i < WPOOL_PRIORITIES; i++)
         p->rings[i].sample_mask = (i == WPOOL_HIGH || p->starve_ticks) ? 0 : sampling - 1;
-    p->batching = nworkers >= 2 && nworkers <= 64 && !p->starve_ticks;
     wp_spin_init(&p->temp_lock);
     for (unsigned i = 0; i < nworkers; i++)
         init_worker(p, &p->workers[i], i, false);
@@ -425,7 +422,6 @@ int wpool_shutdown(wpool *p, uint64_t timeout_ns) {
     /* seq_cst: workers that pop after this see it and discard, not run. */
     atomic_store_explicit(&p->discarding, 1, memory_order_seq_cst);
     discard_queued(p);
-    wp_discard_held(p);
     /* Our discards may be the last jobs to finish, after every worker went
      * idle: nobody else would wake the quiescence waiters (rule 4). */
     wp_wake_quiescence_waiters(p);

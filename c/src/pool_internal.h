@@ -49,30 +49,6 @@ typedef struct wp_worker_stats {
     _Atomic uint64_t hist[3][WP_HIST_BUCKETS];
 } wp_worker_stats;
 
-/* A regular worker takes up to WP_BATCH Normal or Low jobs with one CAS on
- * head when the ring holds a backlog of at least WP_BATCH_BACKLOG, and keeps
- * the extra ones in its `held` jobs: under load two workers then contend for
- * head once per batch instead of once per job (measured: 2 producers and 2
- * workers went from ~50 to ~33 ns per empty job). Held jobs stay visible:
- * the owner takes them in order, before newer jobs of their level and after
- * any higher-priority work; an idle worker steals them; a shutdown that gives
- * up discards them. See docs/PARKING.md, rule 5. */
-#define WP_BATCH         4u
-#define WP_BATCH_BACKLOG 32u
-
-/* One held job. Atomic fields: a thief may read a slot the owner is about to
- * refill; the generation in `held` tells it to throw that read away. */
-typedef struct wp_held_job {
-    _Atomic(wpool_fn) run;
-    _Atomic(wpool_fn) discard;
-    _Atomic(void *) arg;
-    _Atomic uint64_t stamp;
-} wp_held_job;
-
-/* wp_worker.held: generation << 32 | next << 8 | end; empty when next == end. */
-#define WP_HELD_NEXT(h) ((unsigned)((h) >> 8) & 0xffu)
-#define WP_HELD_END(h)  ((unsigned)(h)&0xffu)
-
 typedef struct wp_worker {
     wp_worker_stats stats;
     /* Priority of the job running now, or -1. */
@@ -84,13 +60,6 @@ typedef struct wp_worker {
     bool temporary;
     int slot_state; /* temporary workers only; guarded by temp_lock */
     pthread_t thread;
-    /* Held jobs (regular workers): written by the owner, taken by the owner
-     * or by thieves with a CAS on `held`. */
-    _Alignas(WP_CACHE_LINE) _Atomic uint64_t held;
-    _Atomic int held_prio;
-    int held_flagged; /* owner only: its bit is set in held_mask[held_flag_prio] */
-    int held_flag_prio;
-    wp_held_job held_jobs[WP_BATCH];
 } wp_worker;
 
 struct wpool {
@@ -100,11 +69,6 @@ struct wpool {
      * waker has claimed it yet (docs/PARKING.md). Read on every submit. */
     _Alignas(WP_CACHE_LINE) _Atomic uint64_t sleep_mask[WP_MASK_WORDS];
     _Alignas(WP_CACHE_LINE) _Atomic uint64_t temp_sleep_mask[WP_MASK_WORDS];
-
-    /* Bit i of held_mask[prio]: regular worker i may hold jobs of prio. Set
-     * and cleared by the owner once per batch. */
-    _Alignas(WP_CACHE_LINE) _Atomic uint64_t held_mask[WPOOL_PRIORITIES];
-    bool batching; /* batches enabled: 2..64 workers, no starvation bound */
 
     /* Threads not idle (running, looking for work, or just started). Changes
      * only when a thread goes idle or wakes, never per job. */
@@ -145,10 +109,8 @@ struct wpool {
 int wp_thread_start(wpool *p, wp_worker *w);
 void wp_notify(wpool *p, int prio, size_t jobs);
 void wp_wake_for_stop(wp_worker *w);
-bool wp_help_one(wpool *p);     /* runs one queued job on the caller, a worker of p */
-void wp_discard_held(wpool *p); /* discards every held job (shutdown gave up) */
-uint64_t wp_held_count(wp_worker *w, int *prio); /* for statistics */
-void wp_mark_idle(wpool *p);                     /* busy--, waking quiescence waiters (rule 4) */
+bool wp_help_one(wpool *p);                /* runs one queued job on the caller, a worker of p */
+void wp_mark_idle(wpool *p);               /* busy--, waking quiescence waiters (rule 4) */
 void wp_wake_quiescence_waiters(wpool *p); /* after jobs finished on a thread not counted busy */
 void wp_wait_exiting_temps(wpool *p);      /* teardown: until retired temporary workers are gone */
 wp_worker *wp_current_worker(void);

@@ -150,45 +150,6 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp) {
     return true;
 }
 
-/* Takes the oldest published job and, when at least `backlog` more are
- * published behind it, up to max - 1 more with the same CAS (consecutive
- * positions). Returns how many it took into out[] and stamps[]. */
-static inline unsigned wp_ring_pop_batch(wp_ring *r, wpool_task *out, uint64_t *stamps,
-                                         unsigned max, uint64_t backlog) {
-    uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
-    unsigned spins = 0, n;
-    if (backlog >= r->capacity) max = 1;
-    for (;;) {
-        /* acquire: pairs with the producers' release of seq = pos + 1. */
-        uint64_t seq = atomic_load_explicit(&r->slots[pos & r->mask].seq, memory_order_acquire);
-        int64_t dif = (int64_t)(seq - (pos + 1));
-        if (dif < 0) return 0;
-        if (dif > 0) {
-            pos = atomic_load_explicit(&r->head, memory_order_relaxed);
-            continue;
-        }
-        n = 1;
-        if (max > 1 && atomic_load_explicit(&r->slots[(pos + backlog) & r->mask].seq,
-                                            memory_order_acquire) == pos + backlog + 1)
-            while (n < max && atomic_load_explicit(&r->slots[(pos + n) & r->mask].seq,
-                                                   memory_order_acquire) == pos + n + 1)
-                n++;
-        /* seq_cst: as in wp_ring_pop(). */
-        if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + n, memory_order_seq_cst,
-                                                  memory_order_relaxed))
-            break;
-        wp_ring_contended(&spins);
-    }
-    for (unsigned i = 0; i < n; i++) {
-        wp_slot *s = &r->slots[(pos + i) & r->mask];
-        out[i] = s->task;
-        stamps[i] = atomic_load_explicit(&s->stamp, memory_order_relaxed);
-        /* release: our reads of the slot happen before its next producer writes. */
-        atomic_store_explicit(&s->seq, pos + i + r->mask + 1, memory_order_release);
-    }
-    return n;
-}
-
 /* The stamp of the job at head, if one is published; a hint (it may be taken
  * by another worker the next instant). Rings peeked this way stamp every job. */
 static inline bool wp_ring_peek_stamp(wp_ring *r, uint64_t *stamp) {

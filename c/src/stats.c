@@ -45,9 +45,6 @@ static void add_worker(wpool_stats *out, uint64_t hist[3][WP_HIST_BUCKETS], wp_w
     }
     int running = atomic_load_explicit(&w->running_prio, memory_order_relaxed);
     if (running >= 0) out->running[running]++;
-    int held_prio;
-    uint64_t held = wp_held_count(w, &held_prio);
-    if (held && held_prio >= 0 && held_prio < WPOOL_PRIORITIES) out->queued[held_prio] += held;
 }
 
 int wpool_get_stats(wpool *p, wpool_stats *out) {
@@ -65,7 +62,7 @@ int wpool_get_stats(wpool *p, wpool_stats *out) {
         /* Taken before accepted, so queued never underflows. */
         uint64_t taken = wp_ring_taken(r), accepted = wp_ring_accepted(r);
         out->submitted[prio] = accepted;
-        out->queued[prio] += accepted - taken; /* plus held jobs (add_worker) */
+        out->queued[prio] = accepted - taken;
         out->capacity[prio] = r->capacity;
         out->discarded[prio] = atomic_load_explicit(&p->discarded[prio], memory_order_relaxed);
         out->rejected[prio] = atomic_load_explicit(&p->rejected[prio], memory_order_relaxed);

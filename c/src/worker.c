@@ -101,113 +101,13 @@ static int starving_level(wpool *p, bool *ahead) {
     return best;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Held jobs (batches)                                                       */
-/* ------------------------------------------------------------------------ */
-
-/* Takes the next held job of v (the caller's own, or a peer's when stealing).
- * The job is read before the CAS that claims it: if the owner refilled the
- * slot meanwhile, the generation moved and the CAS fails. */
-static bool take_held(wp_worker *v, wpool_task *t, int *prio, uint64_t *stamp) {
-    uint64_t h = atomic_load_explicit(&v->held, memory_order_acquire);
-    for (;;) {
-        unsigned next = WP_HELD_NEXT(h);
-        if (next >= WP_HELD_END(h)) return false;
-        wp_held_job *j = &v->held_jobs[next];
-        t->run = atomic_load_explicit(&j->run, memory_order_relaxed);
-        t->discard = atomic_load_explicit(&j->discard, memory_order_relaxed);
-        t->arg = atomic_load_explicit(&j->arg, memory_order_relaxed);
-        *stamp = atomic_load_explicit(&j->stamp, memory_order_relaxed);
-        *prio = atomic_load_explicit(&v->held_prio, memory_order_relaxed);
-        /* acq_rel: acquire the owner's writes of the batch (its release store
-         * of `held`); release our reads before the owner reuses the slot. */
-        if (atomic_compare_exchange_weak_explicit(&v->held, &h, h + ((uint64_t)1 << 8),
-                                                  memory_order_acq_rel, memory_order_acquire))
-            return true;
-    }
-}
-
-static bool held_nonempty(wp_worker *v) {
-    uint64_t h = atomic_load_explicit(&v->held, memory_order_acquire);
-    return WP_HELD_NEXT(h) < WP_HELD_END(h);
-}
-
-/* Steals one held job of priority prio from another regular worker. */
-static bool steal_held(wpool *p, const wp_worker *w, int prio, wpool_task *t, int *got,
-                       uint64_t *stamp) {
-    uint64_t mask = atomic_load_explicit(&p->held_mask[prio], memory_order_seq_cst);
-    if (!w->temporary) mask &= ~((uint64_t)1 << w->index);
-    while (mask) {
-        unsigned i = (unsigned)__builtin_ctzll(mask);
-        mask &= mask - 1;
-        wp_worker *v = &p->workers[i];
-        if (atomic_load_explicit(&v->held_prio, memory_order_relaxed) == prio &&
-            take_held(v, t, got, stamp))
-            return true;
-    }
-    return false;
-}
-
-/* Whether another worker holds jobs that w could steal (rule 5). */
-static bool peers_hold_work(wpool *p, const wp_worker *w) {
-    if (!p->batching || w->temporary) return false;
-    for (int prio = WPOOL_NORMAL; prio <= WPOOL_LOW; prio++) {
-        /* seq_cst: the re-check of rule 5, against the owner's fetch_or. */
-        uint64_t mask = atomic_load_explicit(&p->held_mask[prio], memory_order_seq_cst) &
-                        ~((uint64_t)1 << w->index);
-        while (mask) {
-            unsigned i = (unsigned)__builtin_ctzll(mask);
-            mask &= mask - 1;
-            if (held_nonempty(&p->workers[i])) return true;
-        }
-    }
-    return false;
-}
-
-static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker *workers);
-
-/* Takes a job of level lvl from the ring, as a batch when there is a backlog;
- * the extra jobs become w's held jobs. */
-static bool pop_or_batch(wpool *p, wp_worker *w, int lvl, wpool_task *t, uint64_t *stamp) {
-    if (!p->batching || held_nonempty(w)) return pop_level(p, lvl, t, stamp);
-    wp_ring *r = &p->rings[lvl];
-    wpool_task jobs[WP_BATCH];
-    uint64_t stamps[WP_BATCH];
-    unsigned n = wp_ring_pop_batch(r, jobs, stamps, WP_BATCH, WP_BATCH_BACKLOG);
-    if (n == 0) return false;
-    wake_room_waiters(r);
-    *t = jobs[0];
-    *stamp = stamps[0];
-    if (n == 1) return true;
-    for (unsigned i = 1; i < n; i++) {
-        wp_held_job *j = &w->held_jobs[i];
-        atomic_store_explicit(&j->run, jobs[i].run, memory_order_relaxed);
-        atomic_store_explicit(&j->discard, jobs[i].discard, memory_order_relaxed);
-        atomic_store_explicit(&j->arg, jobs[i].arg, memory_order_relaxed);
-        atomic_store_explicit(&j->stamp, stamps[i], memory_order_relaxed);
-    }
-    atomic_store_explicit(&w->held_prio, lvl, memory_order_relaxed);
-    uint64_t gen = (atomic_load_explicit(&w->held, memory_order_relaxed) >> 32) + 1;
-    /* release: publishes the jobs and their priority to thieves. */
-    atomic_store_explicit(&w->held, gen << 32 | (uint64_t)1 << 8 | n, memory_order_release);
-    if (!w->held_flagged || w->held_flag_prio != lvl) {
-        if (w->held_flagged)
-            atomic_fetch_and_explicit(&p->held_mask[w->held_flag_prio], ~((uint64_t)1 << w->index),
-                                      memory_order_seq_cst);
-        /* seq_cst (rule 5): announce before looking for parked workers. */
-        atomic_fetch_or_explicit(&p->held_mask[lvl], (uint64_t)1 << w->index, memory_order_seq_cst);
-        w->held_flagged = 1;
-        w->held_flag_prio = lvl;
-    }
-    /* A parked worker can take what we hold while we run the first job. */
-    wake_one(p, p->sleep_mask, p->mask_words, p->workers);
-    return true;
-}
-
 /* The next job for w: High, else Normal, else Low (temporary workers: High
- * only), except that a job past the starvation bound goes first. Within a
- * level, held jobs (this worker's, then other workers') come before the
- * ring's: they are older. */
+ * only), except that a job past the starvation bound goes first. One job per
+ * pop, from the head of its ring: FIFO within a level, also across workers.
+ * (Taking several jobs with one CAS and keeping the extras was tried: it let
+ * a free worker start newer jobs while older ones waited behind another
+ * worker's long job, and taking those first cost more than it saved. See
+ * docs/PARKING.md, rule 5.) */
 static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t *stamp) {
     if (w->temporary) {
         *prio = WPOOL_HIGH;
@@ -227,20 +127,8 @@ static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t 
         *prio = WPOOL_HIGH;
         return true;
     }
-    /* Held jobs are older than every job of their level still in the ring:
-     * the caller's own first, then other workers' (rule 5), then the ring. */
     for (int lvl = WPOOL_NORMAL; lvl <= WPOOL_LOW; lvl++) {
-        int got;
-        if (atomic_load_explicit(&w->held_prio, memory_order_relaxed) == lvl &&
-            take_held(w, t, &got, stamp)) {
-            *prio = got;
-            return true;
-        }
-        if (p->batching && steal_held(p, w, lvl, t, &got, stamp)) {
-            *prio = got;
-            return true;
-        }
-        if (pop_or_batch(p, w, lvl, t, stamp)) {
+        if (pop_level(p, lvl, t, stamp)) {
             *prio = lvl;
             return true;
         }
@@ -275,7 +163,7 @@ static inline bool has_work_hint(wpool *p, const wp_worker *w) {
     int last = w->temporary ? WPOOL_HIGH : WPOOL_LOW;
     for (int lvl = WPOOL_HIGH; lvl <= last; lvl++)
         if (wp_ring_published(&p->rings[lvl])) return true;
-    return peers_hold_work(p, w);
+    return false;
 }
 
 /* The re-check of rule 1: seq_cst loads of tail and head. */
@@ -283,26 +171,7 @@ static bool has_work_sc(wpool *p, const wp_worker *w) {
     int last = w->temporary ? WPOOL_HIGH : WPOOL_LOW;
     for (int lvl = WPOOL_HIGH; lvl <= last; lvl++)
         if (wp_ring_nonempty(&p->rings[lvl])) return true;
-    return peers_hold_work(p, w);
-}
-
-void wp_discard_held(wpool *p) {
-    for (unsigned i = 0; i < p->nworkers; i++) {
-        wpool_task t;
-        int prio;
-        uint64_t stamp;
-        while (take_held(&p->workers[i], &t, &prio, &stamp)) {
-            if (t.discard) t.discard(t.arg);
-            /* release: read by quiescent() (docs/PARKING.md, rule 4). */
-            atomic_fetch_add_explicit(&p->discarded[prio], 1, memory_order_release);
-        }
-    }
-}
-
-uint64_t wp_held_count(wp_worker *w, int *prio) {
-    uint64_t h = atomic_load_explicit(&w->held, memory_order_acquire);
-    *prio = atomic_load_explicit(&w->held_prio, memory_order_relaxed);
-    return WP_HELD_NEXT(h) < WP_HELD_END(h) ? WP_HELD_END(h) - WP_HELD_NEXT(h) : 0;
+    return false;
 }
 
 bool wp_help_one(wpool *p) {
@@ -455,12 +324,16 @@ void wp_notify(wpool *p, int prio, size_t jobs) {
  * job would then wait behind the one this worker took. Dekker with that
  * submitter: our mark_busy, then this seq_cst look at the High ring, against
  * its push, then its seq_cst load of busy (docs/PARKING.md, temporary
- * workers). Other work wakes the next sleeper, so a burst submitted to a
- * sleeping pool fans out. */
-static void pass_baton(wpool *p, const wp_worker *w) {
+ * workers). After a wake-up from a park, other work wakes the next sleeper,
+ * so a burst submitted to a sleeping pool fans out; a worker that only polled
+ * does not (under a steady stream, polling workers waking each other cost a
+ * futex call per gap and slowed 2 producers x 2 workers by a fifth). */
+enum { WP_BATON_NONE, WP_BATON_HIGH, WP_BATON_ALL };
+
+static void pass_baton(wpool *p, const wp_worker *w, int baton) {
     if (wp_ring_nonempty(&p->rings[WPOOL_HIGH]))
         wp_notify(p, WPOOL_HIGH, 1);
-    else if (!w->temporary && has_work_hint(p, w))
+    else if (baton == WP_BATON_ALL && !w->temporary && has_work_hint(p, w))
         wake_one(p, p->sleep_mask, p->mask_words, p->workers);
 }
 
@@ -570,26 +443,18 @@ static void *worker_main(void *arg) {
     thread_setup(p, w);
     wp_counted_idle = false; /* started busy (wpool_create, spawn_temp) */
     if (p->on_start) p->on_start(p->hook_ctx, w->index, w->temporary);
-    bool woke = false;
-    int why;
+    int baton = WP_BATON_NONE, why;
     for (;;) {
         wpool_task t;
         int prio;
         uint64_t stamp;
         if (take_job(p, w, &t, &prio, &stamp)) {
-            if (woke) {
-                woke = false;
-                pass_baton(p, w);
+            if (baton != WP_BATON_NONE) {
+                pass_baton(p, w, baton);
+                baton = WP_BATON_NONE;
             }
             run_job(p, w, &t, prio, stamp);
             continue;
-        }
-        if (w->held_flagged) {
-            /* Out of work, so out of held jobs: stop advertising them. Not
-             * done per batch: a worker batching on and on keeps its bit. */
-            atomic_fetch_and_explicit(&p->held_mask[w->held_flag_prio], ~((uint64_t)1 << w->index),
-                                      memory_order_seq_cst);
-            w->held_flagged = 0;
         }
         /* Nothing to do: poll briefly while still counted busy, then count
          * as idle while polling a little longer, then park. */
@@ -598,13 +463,13 @@ static void *worker_main(void *arg) {
         go_idle(p);
         if (spin_for_work(p, w, start, WP_SPIN_NS)) {
             mark_busy(p);
-            woke = true; /* counted idle meanwhile: pass the baton (pass_baton) */
+            baton = WP_BATON_HIGH; /* counted idle meanwhile (pass_baton) */
             continue;
         }
         why = idle_wait(p, w);
         if (why == WP_RETIRE) why = retire_or_stay(p, w);
         if (why == WP_WORK) {
-            woke = true;
+            baton = WP_BATON_ALL;
             continue;
         }
         break;

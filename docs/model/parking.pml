@@ -39,8 +39,7 @@
  *    choice: a poll may find published work, or give up at any moment.
  *  - temp_lock is a lock bit; the operations inside it are separate steps, so
  *    lock-free readers (submitters reading temp_alive, busy) interleave.
- *  - Not modelled: batches and held jobs (rule 5: they need a backlog of 32,
- *    larger than these rings), the starvation bound, wpool_help / nested
+ *  - Not modelled: the starvation bound, wpool_help / nested
  *    submission from jobs (and so defect 4), thread-start failures, job
  *    stamps and statistics, the portable condvar fallback of park.c.
  *
