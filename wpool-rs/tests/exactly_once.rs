@@ -37,7 +37,7 @@
 //! Environment:
 //! - `WPOOL_STRESS_ROUNDS=N`: N rounds (default 16: about 1.5 s in a debug
 //!   build). A long run (about 1 min):
-//!   `WPOOL_STRESS_ROUNDS=600 cargo test -p wpool --test exactly_once -- --nocapture`.
+//!   `WPOOL_STRESS_ROUNDS=600 cargo test -p wpool-rs --test exactly_once -- --nocapture`.
 //! - `WPOOL_STRESS_SEED=S` (decimal or 0x-hex): the first round's seed
 //!   (default: fixed); a failure prints the failing round's seed, and
 //!   `WPOOL_STRESS_SEED=<it> WPOOL_STRESS_ROUNDS=1` replays its choices
