@@ -7,6 +7,11 @@
 //!   bundled sources.
 //! - `WPOOL_SYS_UPDATE_BINDINGS=1` (with `--features bindgen`): also write the
 //!   regenerated bindings over the checked-in `src/bindings.rs`.
+//! - `WPOOL_SYS_DEBUG_C=1`: compile the bundled C core at `-O0` with debug
+//!   info, to step through it in a debugger. By default it is compiled at
+//!   `-O2` whatever the profile: the pool is on the hot path of a debug build
+//!   too, and a profile override in the user's `Cargo.toml` is not something
+//!   a dependency can ask for.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -16,8 +21,10 @@ fn main() {
     let c_dir = manifest_dir.join("c");
     println!("cargo:rerun-if-env-changed=WPOOL_SYS_USE_PKG_CONFIG");
     println!("cargo:rerun-if-env-changed=WPOOL_SYS_UPDATE_BINDINGS");
+    println!("cargo:rerun-if-env-changed=WPOOL_SYS_DEBUG_C");
 
     let include_dirs = if env_flag("WPOOL_SYS_USE_PKG_CONFIG") {
+        println!("cargo:rustc-env=WPOOL_SYS_C_FLAGS=");
         link_system_library()
     } else {
         build_bundled(&c_dir);
@@ -38,7 +45,9 @@ fn env_flag(name: &str) -> bool {
 }
 
 /// Compiles `c/src/*.c` as the CMake build does: C11 with `_GNU_SOURCE`,
-/// hidden visibility except for the `WPOOL_API` functions.
+/// hidden visibility except for the `WPOOL_API` functions, optimized (see
+/// `WPOOL_SYS_DEBUG_C`). The compiler's flags are recorded in
+/// `WPOOL_SYS_C_FLAGS` (`wpool_sys::BUNDLED_C_FLAGS`) for the tests.
 fn build_bundled(c_dir: &Path) {
     let src_dir = c_dir.join("src");
     let mut sources: Vec<PathBuf> = std::fs::read_dir(&src_dir)
@@ -72,6 +81,18 @@ fn build_bundled(c_dir: &Path) {
         .flag_if_supported("-fvisibility=hidden")
         .flag_if_supported("-Wno-sign-conversion")
         .flag_if_supported("-pthread");
+    if env_flag("WPOOL_SYS_DEBUG_C") {
+        build.opt_level(0).debug(true);
+    } else {
+        build.opt_level(2);
+    }
+    let flags: Vec<String> = build
+        .get_compiler()
+        .args()
+        .iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    println!("cargo:rustc-env=WPOOL_SYS_C_FLAGS={}", flags.join(" "));
     build.compile("wpool");
 
     if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("windows") {
