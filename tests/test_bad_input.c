@@ -6,6 +6,8 @@
  * - wpool_create: out NULL, workers / max_temp_workers > WPOOL_MAX_WORKERS,
  *   a capacity > WPOOL_MAX_CAPACITY (each level) -> EINVAL, *out untouched;
  *   max_temp_workers == WPOOL_MAX_WORKERS itself is accepted;
+ *   wpool_config_check names the field, its value and the limit for each,
+ *   truncates to msg_size, accepts NULL;
  * - every submit variant: NULL pool, NULL fn / task / task->run, priority 3
  *   and -1 -> EINVAL; submit_batch with a NULL run anywhere queues nothing;
  * - wpool_get_stats(NULL, ..) / (p, NULL), wpool_shutdown(NULL),
@@ -77,6 +79,60 @@ static void create_rejects(void) {
     CHECK(p != SENTINEL && p != NULL);
     CHECK_EQ(get_stats(p).max_temp_workers, WPOOL_MAX_WORKERS);
     wpool_destroy(p);
+}
+
+/* cfg fails wpool_config_check with exactly `expected` (and wpool_create). */
+static void check_complaint(const wpool_config *cfg, const char *expected) {
+    char msg[128];
+    memset(msg, 'x', sizeof msg);
+    CHECK_RC(wpool_config_check(cfg, msg, sizeof msg), WPOOL_EINVAL);
+    if (strcmp(msg, expected) != 0) fprintf(stderr, "got \"%s\"\nnot \"%s\"\n", msg, expected);
+    CHECK(strcmp(msg, expected) == 0);
+    wpool *p = SENTINEL;
+    CHECK_RC(wpool_create(cfg, &p), WPOOL_EINVAL);
+    CHECK(p == SENTINEL);
+}
+
+static void config_check_says_what(void) {
+    wpool_config cfg;
+    char msg[64];
+    wpool_config_init(&cfg);
+    strcpy(msg, "unchanged?");
+    CHECK_OK(wpool_config_check(&cfg, msg, sizeof msg));
+    CHECK_EQ(msg[0], '\0');
+    CHECK_OK(wpool_config_check(NULL, msg, sizeof msg));
+    CHECK_OK(wpool_config_check(&cfg, NULL, 0));
+
+    cfg.workers = 100000;
+    check_complaint(&cfg, "workers = 100000: at most WPOOL_MAX_WORKERS (1024)");
+    wpool_config_init(&cfg);
+    cfg.max_temp_workers = 1025;
+    check_complaint(&cfg, "max_temp_workers = 1025: at most WPOOL_MAX_WORKERS (1024)");
+    wpool_config_init(&cfg);
+    cfg.capacity[WPOOL_LOW] = 1u << 25;
+    check_complaint(&cfg, "capacity[WPOOL_LOW] = 33554432: at most WPOOL_MAX_CAPACITY (16777216)");
+    wpool_config_init(&cfg);
+    cfg.wait_sampling = 3;
+    check_complaint(&cfg, "wait_sampling = 3: a power of two, at most WPOOL_MAX_WAIT_SAMPLING "
+                          "(1024), or 0");
+
+    /* Truncated to msg_size, NUL-terminated; a NULL msg with a size is fine. */
+    CHECK_RC(wpool_config_check(&cfg, msg, 8), WPOOL_EINVAL);
+    CHECK(strcmp(msg, "wait_sa") == 0);
+    CHECK_RC(wpool_config_check(&cfg, NULL, 100), WPOOL_EINVAL);
+    msg[0] = 'x';
+    CHECK_RC(wpool_config_check(&cfg, msg, 0), WPOOL_EINVAL);
+    CHECK_EQ(msg[0], 'x');
+
+    /* The limits themselves pass. */
+    wpool_config_init(&cfg);
+    cfg.workers = WPOOL_MAX_WORKERS;
+    cfg.max_temp_workers = WPOOL_MAX_WORKERS;
+    cfg.capacity[WPOOL_HIGH] = WPOOL_MAX_CAPACITY;
+    cfg.wait_sampling = WPOOL_MAX_WAIT_SAMPLING;
+    CHECK_OK(wpool_config_check(&cfg, msg, sizeof msg));
+    cfg.wait_sampling = 0;
+    CHECK_OK(wpool_config_check(&cfg, msg, sizeof msg));
 }
 
 static void submit_rejects(wpool *p) {
@@ -231,6 +287,7 @@ static void defaults(void) {
 
 int main(void) {
     test_watchdog("test_bad_input", 100);
+    config_check_says_what();
     strerror_distinct();
     create_rejects();
     defaults();

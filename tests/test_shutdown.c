@@ -9,7 +9,8 @@
  * - a short timeout while a job blocks: WPOOL_ETIMEDOUT after (at least) the
  *   timeout, every queued job is discarded exactly once (discard callback
  *   called, run never), plain jobs and NULL-discard tasks are counted as
- *   discarded; a second short shutdown still times out while the job runs;
+ *   discarded, and with a wpool_config.default_discard it is called for
+ *   exactly those, once each; a second short shutdown still times out while the job runs;
  *   a later one returns WPOOL_OK once it returned;
  * - two threads shutting down at once both get WPOOL_OK;
  * - wpool_shutdown from inside a job (regular or temporary worker) returns
@@ -22,7 +23,7 @@
 #include "test_util.h"
 
 #define MAXJ 4096
-static atomic_int runs[MAXJ], discards[MAXJ];
+static atomic_int runs[MAXJ], discards[MAXJ], default_discards[MAXJ];
 
 static void run_cb(void *a) {
     atomic_fetch_add(&runs[(intptr_t)a], 1);
@@ -30,11 +31,15 @@ static void run_cb(void *a) {
 static void discard_cb(void *a) {
     atomic_fetch_add(&discards[(intptr_t)a], 1);
 }
+static void default_discard_cb(void *a) {
+    atomic_fetch_add(&default_discards[(intptr_t)a], 1);
+}
 
 static void reset(void) {
     for (int i = 0; i < MAXJ; i++) {
         atomic_store(&runs[i], 0);
         atomic_store(&discards[i], 0);
+        atomic_store(&default_discards[i], 0);
     }
 }
 
@@ -237,12 +242,15 @@ static void blocked_submitters_released(void) {
     wpool_destroy(p);
 }
 
-static void timeout_discards(void) {
+/* with_default: the pool has a default_discard, which gets exactly the jobs
+ * submitted without a discard callback of their own. */
+static void timeout_discards(int with_default) {
     enum { NT = 20, NPLAIN = 5, NNULL = 2, TIMEOUT_MS = 100 };
     wpool_config cfg;
     wpool_config_init(&cfg);
     cfg.workers = 1;
     cfg.max_temp_workers = 0;
+    if (with_default) cfg.default_discard = default_discard_cb;
     wpool *p = make_pool(&cfg);
     reset();
     test_gate g;
@@ -280,6 +288,7 @@ static void timeout_discards(void) {
         if (atomic_load(&runs[i]) != 0) fprintf(stderr, "discarded job %d ran\n", i);
         CHECK_EQ(atomic_load(&runs[i]), 0);
         CHECK_EQ(atomic_load(&discards[i]), i < NT ? 1 : 0);
+        CHECK_EQ(atomic_load(&default_discards[i]), i >= NT && with_default ? 1 : 0);
     }
     CHECK_EQ(atomic_load(&runs[1000]) + atomic_load(&discards[1000]), 0);
     wpool_stats s = get_stats(p);
@@ -410,7 +419,8 @@ int main(void) {
     intake_stops_then_drains(1);
     intake_stops_then_drains(2);
     blocked_submitters_released();
-    timeout_discards();
+    timeout_discards(0);
+    timeout_discards(1);
     shutdown_from_inside();
     destroy_without_shutdown();
     idle_pool_shutdown();

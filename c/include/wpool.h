@@ -13,10 +13,13 @@
  *
  * Threading: every function may be called from any thread, concurrently,
  * between wpool_create() and wpool_destroy(), except where noted.
- * Ownership: the pool never owns a job's argument; it calls exactly one of the
- * job's `run` or `discard` callbacks with it, exactly once, for every job it
- * accepted (returned WPOOL_OK for). A job that was not accepted (any other
- * status) is never called: the caller still owns its argument.
+ * Ownership: the pool never owns a job's argument. For every job it accepted
+ * (returned WPOOL_OK for) it makes exactly one call with it, exactly once:
+ * `run`, or, for a job discarded unstarted by a shutdown whose timeout passed,
+ * its `discard` callback, else the pool's wpool_config.default_discard. A
+ * discarded job with neither is only counted (wpool_stats.discarded): then
+ * its argument is the caller's to free. A job that was not accepted (any
+ * other status) is never called: the caller still owns its argument.
  *
  * Status codes: every int-returning function returns WPOOL_OK (0) or one of
  * the negative WPOOL_E* codes below; wpool_strerror() describes them.
@@ -83,8 +86,9 @@ typedef void (*wpool_fn)(void *arg);
 /**
  * A job with an optional discard callback. Exactly one of `run` and `discard`
  * is called with `arg`, once: `discard` instead of `run` when the job is
- * dropped unstarted by a shutdown whose timeout passed. `discard` may be NULL
- * (then nothing is called for a discarded job; it is still counted).
+ * dropped unstarted by a shutdown whose timeout passed. `discard` may be NULL:
+ * then the pool's wpool_config.default_discard is called for a discarded job,
+ * or, without one, nothing (the job is still counted).
  */
 typedef struct wpool_task {
     wpool_fn run;
@@ -131,14 +135,25 @@ typedef struct wpool_config {
     void *hook_ctx;                    /* passed to both hooks            */
     uint32_t wait_sampling;            /* measure the queue wait of one
                                           Normal/Low job in this many (a power
-                                          of two, at most 1024); 1: every job;
-                                          0: default (8). High: every job. */
+                                          of two, at most
+                                          WPOOL_MAX_WAIT_SAMPLING); 1: every
+                                          job; 0: default (8). High: every job. */
+    wpool_fn default_discard;          /* called, at shutdown, with the argument
+                                          of each discarded job that was
+                                          submitted without a discard callback
+                                          (wpool_submit*, or a task whose
+                                          discard is NULL), so that argument
+                                          can be freed; NULL (default): such a
+                                          job is only counted as discarded, and
+                                          its argument is the caller's to free. */
 } wpool_config;
 
-/** Limits that wpool_create() enforces (larger values are WPOOL_EINVAL). */
-#define WPOOL_MAX_WORKERS      1024u
-#define WPOOL_MAX_CAPACITY     (1u << 24)
-#define WPOOL_DEFAULT_CAPACITY 4096u
+/** Limits that wpool_create() enforces (larger values are WPOOL_EINVAL;
+ *  wpool_config_check() says which field is out of range). */
+#define WPOOL_MAX_WORKERS       1024u      /* workers, max_temp_workers      */
+#define WPOOL_MAX_CAPACITY      (1u << 24) /* each capacity[] (16777216)     */
+#define WPOOL_DEFAULT_CAPACITY  4096u      /* a capacity[] of 0              */
+#define WPOOL_MAX_WAIT_SAMPLING 1024u      /* wait_sampling (a power of two) */
 
 /**
  * A snapshot of the pool's counters. Each field is read atomically, the set
@@ -197,17 +212,26 @@ WPOOL_API void wpool_config_init(wpool_config *cfg);
 WPOOL_API int wpool_create(const wpool_config *cfg, wpool **out);
 
 /**
+ * Checks cfg as wpool_create() does, without creating anything. Returns
+ * WPOOL_OK (cfg NULL counts as all defaults), or WPOOL_EINVAL and writes into
+ * msg what is wrong with the first bad field: its name, its value and the
+ * limit, e.g. "workers = 100000: at most WPOOL_MAX_WORKERS (1024)". msg may be
+ * NULL; at most msg_size bytes are written, always NUL-terminated when
+ * msg_size > 0. Does not block or allocate.
+ */
+WPOOL_API int wpool_config_check(const wpool_config *cfg, char *msg, size_t msg_size);
+
+/**
  * Stops intake at once (every later submit, and every submit still waiting
  * for room, returns WPOOL_ECLOSED), then waits up to timeout_ns for the
  * queued jobs to run and the running ones to return. Returns WPOOL_OK when
  * nothing is queued or running. If the timeout passes first, every job not
- * yet started is discarded (its discard callback is called, on this thread or
- * a worker, instead of run) and it returns WPOOL_ETIMEDOUT without waiting for
- * the jobs still running. Calling it again is harmless: it returns WPOOL_OK
- * once nothing is queued or running. Concurrent calls are allowed: each one
- * stops intake before it waits, so whichever returns WPOOL_OK first, no job
- * is accepted after it. Blocks. Called from one of this pool's own jobs it
- * returns WPOOL_EDEADLK and changes nothing.
+ * yet started is discarded (its discard callback or the pool's default one
+ * is called, on this thread or a worker, instead of run) and it returns WPOOL_ETIMEDOUT without
+ * waiting for the jobs still running. Calling it again is harmless: it returns WPOOL_OK once
+ * nothing is queued or running. Concurrent calls are allowed: each one stops intake before it
+ * waits, so whichever returns WPOOL_OK first, no job is accepted after it. Blocks. Called from one
+ * of this pool's own jobs it returns WPOOL_EDEADLK and changes nothing.
  */
 WPOOL_API int wpool_shutdown(wpool *p, uint64_t timeout_ns);
 

@@ -87,6 +87,35 @@ static void teardown(wpool *p, unsigned started) {
     free(p);
 }
 
+/* Writes the complaint of wpool_config_check() and returns WPOOL_EINVAL. */
+static int config_error(char *msg, size_t msg_size, const char *field, unsigned long long value,
+                        const char *limit) {
+    if (msg && msg_size) snprintf(msg, msg_size, "%s = %llu: %s", field, value, limit);
+    return WPOOL_EINVAL;
+}
+
+int wpool_config_check(const wpool_config *cfg, char *msg, size_t msg_size) {
+    static const char *const capacity_field[WPOOL_PRIORITIES] = {
+        "capacity[WPOOL_HIGH]", "capacity[WPOOL_NORMAL]", "capacity[WPOOL_LOW]"};
+    if (msg && msg_size) msg[0] = '\0';
+    if (!cfg) return WPOOL_OK;
+    if (cfg->workers > WPOOL_MAX_WORKERS)
+        return config_error(msg, msg_size, "workers", cfg->workers,
+                            "at most WPOOL_MAX_WORKERS (1024)");
+    if (cfg->max_temp_workers > WPOOL_MAX_WORKERS)
+        return config_error(msg, msg_size, "max_temp_workers", cfg->max_temp_workers,
+                            "at most WPOOL_MAX_WORKERS (1024)");
+    for (int i = 0; i < WPOOL_PRIORITIES; i++)
+        if (cfg->capacity[i] > WPOOL_MAX_CAPACITY)
+            return config_error(msg, msg_size, capacity_field[i], cfg->capacity[i],
+                                "at most WPOOL_MAX_CAPACITY (16777216)");
+    if (cfg->wait_sampling > WPOOL_MAX_WAIT_SAMPLING ||
+        (cfg->wait_sampling & (cfg->wait_sampling - 1)))
+        return config_error(msg, msg_size, "wait_sampling", cfg->wait_sampling,
+                            "a power of two, at most WPOOL_MAX_WAIT_SAMPLING (1024), or 0");
+    return WPOOL_OK;
+}
+
 int wpool_create(const wpool_config *cfg_in, wpool **out) {
     if (!out) return WPOOL_EINVAL;
     wpool_config cfg;
@@ -94,16 +123,11 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
         cfg = *cfg_in;
     else
         wpool_config_init(&cfg);
+    if (wpool_config_check(&cfg, NULL, 0) != WPOOL_OK) return WPOOL_EINVAL;
     unsigned nworkers = cfg.workers ? cfg.workers : online_cpus();
-    if (nworkers > WPOOL_MAX_WORKERS || cfg.max_temp_workers > WPOOL_MAX_WORKERS ||
-        cfg.wait_sampling > 1024 || (cfg.wait_sampling & (cfg.wait_sampling - 1)))
-        return WPOOL_EINVAL;
     uint32_t capacity[WPOOL_PRIORITIES];
-    for (int i = 0; i < WPOOL_PRIORITIES; i++) {
-        uint32_t c = cfg.capacity[i] ? cfg.capacity[i] : WPOOL_DEFAULT_CAPACITY;
-        if (c > WPOOL_MAX_CAPACITY) return WPOOL_EINVAL;
-        capacity[i] = round_up_pow2(c);
-    }
+    for (int i = 0; i < WPOOL_PRIORITIES; i++)
+        capacity[i] = round_up_pow2(cfg.capacity[i] ? cfg.capacity[i] : WPOOL_DEFAULT_CAPACITY);
     wp_clock_init();
 
     wpool *p = alloc_aligned(sizeof *p);
@@ -132,6 +156,7 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
     p->on_start = cfg.on_thread_start;
     p->on_stop = cfg.on_thread_stop;
     p->hook_ctx = cfg.hook_ctx;
+    p->default_discard = cfg.default_discard;
     snprintf(p->name, sizeof p->name, "%s", cfg.thread_name ? cfg.thread_name : "wpool");
     /* The process's CPUs: the main thread's affinity (what taskset set), not
      * the creating thread's, which may have pinned itself. */
@@ -391,12 +416,10 @@ static void discard_queued(wpool *p) {
         while (wp_ring_nonempty(r)) {
             wpool_task t;
             uint64_t stamp;
-            if (wp_ring_pop(r, &t, &stamp)) {
-                if (t.discard) t.discard(t.arg);
-                atomic_fetch_add_explicit(&p->discarded[prio], 1, memory_order_release);
-            } else {
+            if (wp_ring_pop(r, &t, &stamp))
+                wp_discard_job(p, &t, prio);
+            else
                 wp_backoff_snooze(&b);
-            }
         }
     }
 }

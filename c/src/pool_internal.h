@@ -100,6 +100,7 @@ struct wpool {
     cpu_set_t cpus; /* the CPUs pool threads may use */
     wpool_thread_hook on_start, on_stop;
     void *hook_ctx;
+    wpool_fn default_discard; /* for jobs submitted without a discard callback */
     char name[11];
     wp_worker *workers; /* nworkers */
     wp_worker *temps;   /* max_temp slots */
@@ -114,6 +115,15 @@ void wp_mark_idle(wpool *p);               /* busy--, waking quiescence waiters 
 void wp_wake_quiescence_waiters(wpool *p); /* after jobs finished on a thread not counted busy */
 void wp_wait_exiting_temps(wpool *p);      /* teardown: until retired temporary workers are gone */
 wp_worker *wp_current_worker(void);
+
+/* Discards a job that will never run: its discard callback (or the pool's
+ * default), then the count. The one place a job is discarded. */
+static inline void wp_discard_job(wpool *p, const wpool_task *t, int prio) {
+    wpool_fn discard = t->discard ? t->discard : p->default_discard;
+    if (discard) discard(t->arg);
+    /* release: read by quiescent() (docs/PARKING.md, rule 4). */
+    atomic_fetch_add_explicit(&p->discarded[prio], 1, memory_order_release);
+}
 
 /* Owner-only increment of a counter that others read. release: a reader
  * that sees the new count sees what the owner did before (quiescent() relies

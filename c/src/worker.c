@@ -139,9 +139,7 @@ static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t 
 static void run_job(wpool *p, wp_worker *w, const wpool_task *t, int prio, uint64_t stamp) {
     if (atomic_load_explicit(&p->discarding, memory_order_relaxed)) {
         /* A shutdown timed out: jobs not yet started are discarded, not run. */
-        if (t->discard) t->discard(t->arg);
-        /* release: read by quiescent() (docs/PARKING.md, rule 4). */
-        atomic_fetch_add_explicit(&p->discarded[prio], 1, memory_order_release);
+        wp_discard_job(p, t, prio);
         return;
     }
     if (stamp) {

@@ -11,6 +11,7 @@ pub const WPOOL_PRIORITIES: u32 = 3;
 pub const WPOOL_MAX_WORKERS: u32 = 1024;
 pub const WPOOL_MAX_CAPACITY: u32 = 16777216;
 pub const WPOOL_DEFAULT_CAPACITY: u32 = 4096;
+pub const WPOOL_MAX_WAIT_SAMPLING: u32 = 1024;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct wpool {
@@ -37,8 +38,9 @@ pub type wpool_fn = ::core::option::Option<
 >;
 /** A job with an optional discard callback. Exactly one of `run` and `discard`
  is called with `arg`, once: `discard` instead of `run` when the job is
- dropped unstarted by a shutdown whose timeout passed. `discard` may be NULL
- (then nothing is called for a discarded job; it is still counted).*/
+ dropped unstarted by a shutdown whose timeout passed. `discard` may be NULL:
+ then the pool's wpool_config.default_discard is called for a discarded job,
+ or, without one, nothing (the job is still counted).*/
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct wpool_task {
@@ -106,12 +108,13 @@ pub struct wpool_config {
     pub on_thread_stop: wpool_thread_hook,
     pub hook_ctx: *mut ::core::ffi::c_void,
     pub wait_sampling: u32,
+    pub default_discard: wpool_fn,
 }
 #[test]
 fn bindgen_test_layout_wpool_config() {
     const UNINIT: ::core::mem::MaybeUninit<wpool_config> = ::core::mem::MaybeUninit::uninit();
     let ptr = UNINIT.as_ptr();
-    assert_eq!(::core::mem::size_of::<wpool_config>(), 80usize, "Size of wpool_config");
+    assert_eq!(::core::mem::size_of::<wpool_config>(), 88usize, "Size of wpool_config");
     assert_eq!(
         ::core::mem::align_of::<wpool_config>(),
         8usize,
@@ -173,6 +176,11 @@ fn bindgen_test_layout_wpool_config() {
         unsafe { ::core::ptr::addr_of!((*ptr).wait_sampling) as usize - ptr as usize },
         72usize,
         "Offset of field: wpool_config::wait_sampling",
+    );
+    assert_eq!(
+        unsafe { ::core::ptr::addr_of!((*ptr).default_discard) as usize - ptr as usize },
+        80usize,
+        "Offset of field: wpool_config::default_discard",
     );
 }
 impl Default for wpool_config {
@@ -376,17 +384,29 @@ extern "C" {
     ) -> ::core::ffi::c_int;
 }
 extern "C" {
+    /** Checks cfg as wpool_create() does, without creating anything. Returns
+ WPOOL_OK (cfg NULL counts as all defaults), or WPOOL_EINVAL and writes into
+ msg what is wrong with the first bad field: its name, its value and the
+ limit, e.g. "workers = 100000: at most WPOOL_MAX_WORKERS (1024)". msg may be
+ NULL; at most msg_size bytes are written, always NUL-terminated when
+ msg_size > 0. Does not block or allocate.*/
+    pub fn wpool_config_check(
+        cfg: *const wpool_config,
+        msg: *mut ::core::ffi::c_char,
+        msg_size: usize,
+    ) -> ::core::ffi::c_int;
+}
+extern "C" {
     /** Stops intake at once (every later submit, and every submit still waiting
  for room, returns WPOOL_ECLOSED), then waits up to timeout_ns for the
  queued jobs to run and the running ones to return. Returns WPOOL_OK when
  nothing is queued or running. If the timeout passes first, every job not
- yet started is discarded (its discard callback is called, on this thread or
- a worker, instead of run) and it returns WPOOL_ETIMEDOUT without waiting for
- the jobs still running. Calling it again is harmless: it returns WPOOL_OK
- once nothing is queued or running. Concurrent calls are allowed: each one
- stops intake before it waits, so whichever returns WPOOL_OK first, no job
- is accepted after it. Blocks. Called from one of this pool's own jobs it
- returns WPOOL_EDEADLK and changes nothing.*/
+ yet started is discarded (its discard callback or the pool's default one
+ is called, on this thread or a worker, instead of run) and it returns WPOOL_ETIMEDOUT without
+ waiting for the jobs still running. Calling it again is harmless: it returns WPOOL_OK once
+ nothing is queued or running. Concurrent calls are allowed: each one stops intake before it
+ waits, so whichever returns WPOOL_OK first, no job is accepted after it. Blocks. Called from one
+ of this pool's own jobs it returns WPOOL_EDEADLK and changes nothing.*/
     pub fn wpool_shutdown(p: *mut wpool, timeout_ns: u64) -> ::core::ffi::c_int;
 }
 extern "C" {

@@ -20,6 +20,7 @@ fn config_init_fills_the_documented_defaults() {
         on_thread_stop: None,
         hook_ctx: 1 as *mut c_void,
         wait_sampling: 77,
+        default_discard: Some(count),
     };
     // SAFETY: cfg is a valid, writable wpool_config.
     unsafe { wpool_config_init(&mut cfg) };
@@ -32,6 +33,32 @@ fn config_init_fills_the_documented_defaults() {
     assert_eq!(cfg.pin_workers, 0);
     assert!(cfg.hook_ctx.is_null());
     assert_eq!(cfg.wait_sampling, 8);
+    assert!(cfg.default_discard.is_none());
+}
+
+#[test]
+fn config_check_writes_its_complaint_into_the_buffer() {
+    let mut cfg = wpool_config::default();
+    let mut msg = [0x7f as std::ffi::c_char; 80];
+    // SAFETY: cfg is valid; msg is writable for msg.len() bytes.
+    unsafe {
+        wpool_config_init(&mut cfg);
+        assert_eq!(
+            wpool_config_check(&cfg, msg.as_mut_ptr(), msg.len()),
+            WPOOL_OK
+        );
+        cfg.capacity[WPOOL_HIGH as usize] = WPOOL_MAX_CAPACITY + 1;
+        assert_eq!(
+            wpool_config_check(&cfg, msg.as_mut_ptr(), msg.len()),
+            WPOOL_EINVAL
+        );
+    }
+    // SAFETY: wpool_config_check NUL-terminates within msg.len().
+    let text = unsafe { CStr::from_ptr(msg.as_ptr()) };
+    assert_eq!(
+        text.to_str().unwrap(),
+        "capacity[WPOOL_HIGH] = 16777217: at most WPOOL_MAX_CAPACITY (16777216)"
+    );
 }
 
 static RUNS: AtomicU64 = AtomicU64::new(0);
