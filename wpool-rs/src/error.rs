@@ -14,15 +14,17 @@ use wpool_sys as sys;
 ///
 /// // More workers than the C core allows (1024).
 /// let err = Pool::builder().workers(5000).build().unwrap_err();
-/// assert_eq!(err, Error::InvalidArgument);
-/// assert_eq!(err.code(), -1);
-/// println!("{err}"); // "invalid argument"
+/// assert!(matches!(err, Error::InvalidConfig(e) if e.field() == "workers"));
+/// assert_eq!(err.code(), -1); // WPOOL_EINVAL
+/// assert_eq!(err.to_string(), "invalid configuration: workers(5000): at most 1024");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Error {
-    /// A bad argument: a size out of range, a thread name with a NUL byte, a
-    /// duration too long for the C API (`WPOOL_EINVAL`).
+    /// A [`Builder`](crate::Builder) setting out of range: which one, its
+    /// value and the limit are in the [`ConfigError`] (`WPOOL_EINVAL`).
+    InvalidConfig(ConfigError),
+    /// A bad argument to a call (`WPOOL_EINVAL`).
     InvalidArgument,
     /// Out of memory; nothing was leaked (`WPOOL_ENOMEM`).
     OutOfMemory,
@@ -70,7 +72,7 @@ impl Error {
     /// ```
     pub fn code(self) -> i32 {
         match self {
-            Error::InvalidArgument => sys::WPOOL_EINVAL,
+            Error::InvalidConfig(_) | Error::InvalidArgument => sys::WPOOL_EINVAL,
             Error::OutOfMemory => sys::WPOOL_ENOMEM,
             Error::Full => sys::WPOOL_EFULL,
             Error::TimedOut => sys::WPOOL_ETIMEDOUT,
@@ -89,6 +91,9 @@ pub(crate) fn check(code: i32) -> Result<(), Error> {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Error::InvalidConfig(e) = self {
+            return write!(f, "invalid configuration: {e}");
+        }
         // SAFETY: wpool_strerror returns a static NUL-terminated string for
         // any code, never NULL.
         let text = unsafe { CStr::from_ptr(sys::wpool_strerror(self.code())) };
@@ -97,6 +102,108 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// What is wrong with a [`Builder`](crate::Builder) setting: the setting's
+/// name (the builder method's), the value given and the limit it broke.
+///
+/// ```
+/// use wpool::{Error, Pool};
+///
+/// let Error::InvalidConfig(e) = Pool::builder().capacity(1 << 25).build().unwrap_err() else {
+///     unreachable!()
+/// };
+/// assert_eq!((e.field(), e.value(), e.limit()), ("capacity", 1 << 25, 1 << 24));
+/// assert_eq!(e.to_string(), "capacity(33554432): at most 16777216");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConfigError {
+    field: &'static str,
+    value: u128,
+    limit: u128,
+    rule: Rule,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Rule {
+    /// `value <= limit`.
+    AtMost,
+    /// `value <= limit`, in milliseconds.
+    AtMostMs,
+    /// A power of two, `<= limit`.
+    PowerOfTwo,
+    /// `value` is the index of a NUL byte in a string.
+    NoNul,
+}
+
+impl ConfigError {
+    pub(crate) fn at_most(field: &'static str, value: u128, limit: u128) -> ConfigError {
+        ConfigError {
+            field,
+            value,
+            limit,
+            rule: Rule::AtMost,
+        }
+    }
+
+    pub(crate) fn at_most_ms(field: &'static str, value: u128, limit: u128) -> ConfigError {
+        ConfigError {
+            rule: Rule::AtMostMs,
+            ..ConfigError::at_most(field, value, limit)
+        }
+    }
+
+    pub(crate) fn power_of_two(field: &'static str, value: u128, limit: u128) -> ConfigError {
+        ConfigError {
+            field,
+            value,
+            limit,
+            rule: Rule::PowerOfTwo,
+        }
+    }
+
+    pub(crate) fn nul_byte(field: &'static str, index: usize) -> ConfigError {
+        ConfigError {
+            field,
+            value: index as u128,
+            limit: 0,
+            rule: Rule::NoNul,
+        }
+    }
+
+    /// The setting: the [`Builder`](crate::Builder) method's name
+    /// (`"workers"`, `"capacity"`, `"capacity_for(High)"`, ...).
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// The value given (durations in milliseconds; for a string, the index
+    /// of its NUL byte).
+    pub fn value(&self) -> u128 {
+        self.value
+    }
+
+    /// The largest value allowed (0 for a string's NUL byte).
+    pub fn limit(&self) -> u128 {
+        self.limit
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (field, value, limit) = (self.field, self.value, self.limit);
+        match self.rule {
+            Rule::AtMost => write!(f, "{field}({value}): at most {limit}"),
+            Rule::AtMostMs => write!(f, "{field}({value} ms): at most {limit} ms"),
+            Rule::PowerOfTwo => write!(
+                f,
+                "{field}({value}): must be a power of two, at most {limit} (or 0: the default)"
+            ),
+            Rule::NoNul => write!(f, "{field}: a NUL byte at index {value}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 macro_rules! closure_error {
     (
@@ -229,19 +336,50 @@ closure_error! {
 /// assert_eq!(err.panic_message(), Some("boom"));
 /// # Ok::<(), wpool::Error>(())
 /// ```
+///
+/// `JoinError` is `Send + Sync` (as tokio's is), so `?` turns it into a
+/// `Box<dyn Error + Send + Sync>` or an `anyhow::Error`.
 pub struct JoinError {
     repr: JoinErrorRepr,
 }
 
 enum JoinErrorRepr {
-    Panicked(Box<dyn Any + Send + 'static>),
+    Panicked(SyncPayload),
     Discarded,
+}
+
+/// A panic payload that can sit in a `Sync` type: through a shared reference
+/// it is reachable only as a `&T` with `T: Sync` (the message), never as the
+/// `dyn Any + Send` itself, which leaves only by value.
+struct SyncPayload(Box<dyn Any + Send + 'static>);
+
+// SAFETY: sharing `&SyncPayload` between threads lets them call only
+// `downcast_ref_sync`, which reads the payload's type id (a constant of its
+// vtable) and hands out `&T` for `T: Sync`, which any thread may hold. The
+// payload, which may not be `Sync`, is reached only through ownership
+// (`into_inner`), and ownership moves only with a `Send` value.
+unsafe impl Sync for SyncPayload {}
+
+impl SyncPayload {
+    fn downcast_ref_sync<T: Any + Sync>(&self) -> Option<&T> {
+        self.0.downcast_ref::<T>()
+    }
+
+    fn message(&self) -> Option<&str> {
+        self.downcast_ref_sync::<&'static str>()
+            .copied()
+            .or_else(|| self.downcast_ref_sync::<String>().map(String::as_str))
+    }
+
+    fn into_inner(self) -> Box<dyn Any + Send + 'static> {
+        self.0
+    }
 }
 
 impl JoinError {
     pub(crate) fn panicked(payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
-            repr: JoinErrorRepr::Panicked(payload),
+            repr: JoinErrorRepr::Panicked(SyncPayload(payload)),
         }
     }
 
@@ -296,7 +434,7 @@ impl JoinError {
     /// ```
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
-            JoinErrorRepr::Panicked(payload) => payload_message(payload.as_ref()),
+            JoinErrorRepr::Panicked(payload) => payload.message(),
             JoinErrorRepr::Discarded => None,
         }
     }
@@ -315,7 +453,7 @@ impl JoinError {
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            JoinErrorRepr::Panicked(payload) => Ok(payload),
+            JoinErrorRepr::Panicked(payload) => Ok(payload.into_inner()),
             JoinErrorRepr::Discarded => Err(self),
         }
     }
@@ -344,8 +482,23 @@ impl JoinError {
     }
 }
 
-/// The `&str` or `String` a panic carries, if it carries one.
-pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
+/// The message of a panic: the `&str` or `String` its payload carries (as
+/// `panic!` makes), if it carries one. For the payloads a
+/// [`panic_handler`](crate::Builder::panic_handler) receives and
+/// [`JoinError::into_panic`] returns; a `Box` passed by reference by mistake
+/// (`&payload` instead of `&*payload`) is looked into as well.
+///
+/// ```
+/// let payload = std::panic::catch_unwind(|| panic!("code {}", 7)).unwrap_err();
+/// assert_eq!(wpool::panic_message(&*payload), Some("code 7"));
+/// assert_eq!(wpool::panic_message(&payload), Some("code 7"));
+/// let payload = std::panic::catch_unwind(|| std::panic::panic_any(7u8)).unwrap_err();
+/// assert_eq!(wpool::panic_message(&*payload), None);
+/// ```
+pub fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    if let Some(inner) = payload.downcast_ref::<Box<dyn Any + Send>>() {
+        return panic_message(&**inner);
+    }
     payload
         .downcast_ref::<&'static str>()
         .copied()

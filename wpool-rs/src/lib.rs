@@ -87,7 +87,9 @@ mod recycle;
 mod scope;
 mod stats;
 
-pub use error::{Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError};
+pub use error::{
+    panic_message, ConfigError, Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError,
+};
 pub use handle::JoinHandle;
 pub use pool::{Builder, Pool, Priority, ShutdownReport, ThreadInfo};
 pub use scope::{Scope, ScopedJoinHandle};

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use wpool_sys as sys;
 
-use crate::error::{check, Error, SpawnError, SpawnTimeoutError, TrySpawnError};
+use crate::error::{check, ConfigError, Error, SpawnError, SpawnTimeoutError, TrySpawnError};
 use crate::handle::{joinable, JoinHandle};
 use crate::job::{self, enqueue, Detached, Job};
 use crate::scope::{self, Scope};
@@ -242,7 +242,8 @@ impl Builder {
         Builder::default()
     }
 
-    /// Regular workers; 0 (default): one per online CPU. At most 1024.
+    /// Regular workers; 0 (default): one per online CPU. At most 1024
+    /// (`WPOOL_MAX_WORKERS`).
     ///
     /// # Examples
     ///
@@ -287,8 +288,9 @@ impl Builder {
         self
     }
 
-    /// Queue capacity of every priority (rounded up to a power of two; at
-    /// most 2^24). Default 4096 jobs each.
+    /// Queue capacity of every priority, in jobs: rounded up to a power of
+    /// two, at least 2 (so `capacity(1)` gives 2), at most 2^24
+    /// (16,777,216); `capacity(0)` means the default, 4096 jobs each.
     ///
     /// # Examples
     ///
@@ -296,6 +298,10 @@ impl Builder {
     /// use wpool::Priority;
     /// let pool = wpool::Pool::builder().capacity(100).build()?;
     /// assert_eq!(pool.stats()[Priority::Normal].capacity, 128);
+    /// let pool = wpool::Pool::builder().capacity(1).build()?;
+    /// assert_eq!(pool.stats()[Priority::Normal].capacity, 2);
+    /// let pool = wpool::Pool::builder().capacity(0).build()?;
+    /// assert_eq!(pool.stats()[Priority::Normal].capacity, 4096);
     /// # Ok::<(), wpool::Error>(())
     /// ```
     pub fn capacity(mut self, jobs: usize) -> Builder {
@@ -303,7 +309,8 @@ impl Builder {
         self
     }
 
-    /// Queue capacity of one priority.
+    /// Queue capacity of one priority (rounded and limited as in
+    /// [`capacity`](Builder::capacity)).
     ///
     /// # Examples
     ///
@@ -343,7 +350,8 @@ impl Builder {
     ///
     /// ```
     /// let pool = wpool::Pool::builder().thread_name("io").build()?; // threads io-0, io-1, ...
-    /// assert_eq!(wpool::Pool::builder().thread_name("a\0b").build().unwrap_err(), wpool::Error::InvalidArgument);
+    /// let err = wpool::Pool::builder().thread_name("a\0b").build().unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid configuration: thread_name: a NUL byte at index 1");
     /// # drop(pool);
     /// # Ok::<(), wpool::Error>(())
     /// ```
@@ -368,13 +376,17 @@ impl Builder {
 
     /// Measures the queue wait of one Normal/Low job in `n` of a burst (a
     /// power of two, at most 1024; 1: every job). High jobs are always
-    /// measured. Default 8.
+    /// measured. 0 (or not set): the default, 8.
     ///
     /// # Examples
     ///
     /// ```
     /// let pool = wpool::Pool::builder().wait_sampling(1).build()?; // measure every wait
-    /// assert!(wpool::Pool::builder().wait_sampling(3).build().is_err()); // not a power of two
+    /// let err = wpool::Pool::builder().wait_sampling(3).build().unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "invalid configuration: wait_sampling(3): must be a power of two, at most 1024 (or 0: the default)"
+    /// );
     /// # drop(pool);
     /// # Ok::<(), wpool::Error>(())
     /// ```
@@ -401,7 +413,7 @@ impl Builder {
     /// let tx = std::sync::Mutex::new(tx);
     /// let pool = Pool::builder()
     ///     .panic_handler(move |payload| {
-    ///         let msg = payload.downcast_ref::<&str>().copied().unwrap_or("?");
+    ///         let msg = wpool::panic_message(&*payload).unwrap_or("(not a string)");
     ///         tx.lock().unwrap().send(msg.to_owned()).unwrap();
     ///     })
     ///     .build()?;
@@ -478,8 +490,9 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for sizes out of range, a thread name with a
-    /// NUL byte, a duration beyond `u32::MAX` milliseconds;
+    /// [`Error::InvalidConfig`] for a setting out of range (a size beyond its
+    /// limit, a thread name with a NUL byte, a duration beyond `u32::MAX`
+    /// milliseconds): it names the setting, its value and the limit;
     /// [`Error::OutOfMemory`]; [`Error::ThreadSpawn`] when a worker thread
     /// could not start. Nothing is left running on error.
     ///
@@ -487,7 +500,8 @@ impl Builder {
     ///
     /// ```
     /// let pool = wpool::Pool::builder().workers(2).build()?;
-    /// assert!(wpool::Pool::builder().capacity(1 << 30).build().is_err());
+    /// let err = wpool::Pool::builder().capacity(1 << 30).build().unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid configuration: capacity(1073741824): at most 16777216");
     /// # drop(pool);
     /// # Ok::<(), wpool::Error>(())
     /// ```
@@ -495,29 +509,49 @@ impl Builder {
         let mut cfg = sys::wpool_config::default();
         // SAFETY: cfg is a valid wpool_config to fill.
         unsafe { sys::wpool_config_init(&mut cfg) };
-        cfg.workers = to_c_uint(self.workers)?;
+        let max_workers = sys::WPOOL_MAX_WORKERS as usize;
+        cfg.workers = at_most("workers", self.workers, max_workers)?;
         if let Some(n) = self.max_temp_workers {
-            cfg.max_temp_workers = to_c_uint(n)?;
+            cfg.max_temp_workers = at_most("max_temp_workers", n, max_workers)?;
         }
         if let Some(ttl) = self.temp_idle {
-            cfg.temp_idle_ms = to_ms(ttl)?;
+            cfg.temp_idle_ms = to_ms("temp_idle_timeout", ttl)?;
         }
-        for (slot, &jobs) in cfg.capacity.iter_mut().zip(&self.capacity) {
+        let same_capacity = self.capacity.iter().all(|&c| c == self.capacity[0]);
+        for (prio, &jobs) in Priority::ALL.iter().zip(&self.capacity) {
             if jobs != 0 {
-                *slot = u32::try_from(jobs).map_err(|_| Error::InvalidArgument)?;
+                let field = match (same_capacity, prio) {
+                    (true, _) => "capacity",
+                    (false, Priority::High) => "capacity_for(High)",
+                    (false, Priority::Normal) => "capacity_for(Normal)",
+                    (false, Priority::Low) => "capacity_for(Low)",
+                };
+                cfg.capacity[prio.index()] =
+                    at_most(field, jobs, sys::WPOOL_MAX_CAPACITY as usize)?;
             }
         }
         if let Some(bound) = self.starvation {
             // 0 would mean "no bound" to C: a zero bound is the smallest one.
-            cfg.starvation_ms = to_ms(bound)?.max(1);
+            cfg.starvation_ms = to_ms("starvation_bound", bound)?.max(1);
         }
+        let sampling = self.wait_sampling;
+        if sampling > sys::WPOOL_MAX_WAIT_SAMPLING || !(sampling == 0 || sampling.is_power_of_two())
+        {
+            return Err(Error::InvalidConfig(ConfigError::power_of_two(
+                "wait_sampling",
+                sampling.into(),
+                sys::WPOOL_MAX_WAIT_SAMPLING.into(),
+            )));
+        }
+        cfg.wait_sampling = sampling;
         let name = match self.thread_name {
-            Some(name) => Some(CString::new(name).map_err(|_| Error::InvalidArgument)?),
+            Some(name) => Some(CString::new(name).map_err(|e| {
+                Error::InvalidConfig(ConfigError::nul_byte("thread_name", e.nul_position()))
+            })?),
             None => None,
         };
         cfg.thread_name = name.as_ref().map_or(ptr::null(), |n| n.as_ptr());
         cfg.pin_workers = i32::from(self.pin_workers);
-        cfg.wait_sampling = self.wait_sampling;
 
         let shared = Box::new(Shared {
             raw: AtomicPtr::new(ptr::null_mut()),
@@ -547,13 +581,23 @@ impl Builder {
     }
 }
 
-fn to_c_uint(n: usize) -> Result<c_uint, Error> {
-    c_uint::try_from(n).map_err(|_| Error::InvalidArgument)
+/// `n` as the C field's type, if it is at most `limit` (a limit of wpool.h).
+fn at_most(field: &'static str, n: usize, limit: usize) -> Result<c_uint, Error> {
+    match c_uint::try_from(n) {
+        Ok(v) if n <= limit => Ok(v),
+        _ => Err(Error::InvalidConfig(ConfigError::at_most(
+            field,
+            n as u128,
+            limit as u128,
+        ))),
+    }
 }
 
-fn to_ms(d: Duration) -> Result<u32, Error> {
+/// A duration in whole milliseconds (rounded up), as the C fields take it.
+fn to_ms(field: &'static str, d: Duration) -> Result<u32, Error> {
     let ms = d.as_nanos().div_ceil(1_000_000);
-    u32::try_from(ms).map_err(|_| Error::InvalidArgument)
+    u32::try_from(ms)
+        .map_err(|_| Error::InvalidConfig(ConfigError::at_most_ms(field, ms, u32::MAX.into())))
 }
 
 /// A timeout for the C API: saturates below `WPOOL_FOREVER`, which would

@@ -495,41 +495,52 @@ fn error_codes_map_both_ways() {
 }
 
 #[test]
-fn the_builder_rejects_bad_input() {
-    let cases: Vec<(&str, Builder)> = vec![
-        ("workers(5000)", Pool::builder().workers(5000)),
-        (
-            "max_temp_workers(5000)",
-            Pool::builder().max_temp_workers(5000),
-        ),
-        ("capacity(1 << 25)", Pool::builder().capacity(1 << 25)),
-        (
-            "capacity_for(Low, 1 << 25)",
-            Pool::builder().capacity_for(Priority::Low, 1 << 25),
-        ),
-        ("capacity(1 << 40)", Pool::builder().capacity(1usize << 40)),
-        (
-            "thread_name with a NUL",
-            Pool::builder().thread_name("bad\0name"),
-        ),
-        (
-            "temp_idle_timeout(u64::MAX s)",
-            Pool::builder().temp_idle_timeout(Duration::from_secs(u64::MAX)),
-        ),
-        (
-            "starvation_bound(u64::MAX s)",
-            Pool::builder().starvation_bound(Duration::from_secs(u64::MAX)),
-        ),
-        ("wait_sampling(3)", Pool::builder().wait_sampling(3)),
-        ("wait_sampling(2048)", Pool::builder().wait_sampling(2048)),
+fn the_builder_rejects_bad_input_naming_the_setting_its_value_and_the_limit() {
+    let secs = Duration::from_secs(u64::MAX);
+    let ms = secs.as_millis();
+    #[rustfmt::skip]
+    let cases: Vec<(Builder, &str, u128, u128, String)> = vec![
+        (Pool::builder().workers(100_000), "workers", 100_000, 1024,
+         "workers(100000): at most 1024".into()),
+        (Pool::builder().max_temp_workers(5000), "max_temp_workers", 5000, 1024,
+         "max_temp_workers(5000): at most 1024".into()),
+        (Pool::builder().capacity(1 << 25), "capacity", 1 << 25, 1 << 24,
+         "capacity(33554432): at most 16777216".into()),
+        (Pool::builder().capacity_for(Priority::Low, 1 << 25), "capacity_for(Low)", 1 << 25, 1 << 24,
+         "capacity_for(Low)(33554432): at most 16777216".into()),
+        (Pool::builder().capacity(1usize << 40), "capacity", 1 << 40, 1 << 24,
+         "capacity(1099511627776): at most 16777216".into()),
+        (Pool::builder().thread_name("bad\0name"), "thread_name", 3, 0,
+         "thread_name: a NUL byte at index 3".into()),
+        (Pool::builder().temp_idle_timeout(secs), "temp_idle_timeout", ms, u32::MAX.into(),
+         format!("temp_idle_timeout({ms} ms): at most 4294967295 ms")),
+        (Pool::builder().starvation_bound(secs), "starvation_bound", ms, u32::MAX.into(),
+         format!("starvation_bound({ms} ms): at most 4294967295 ms")),
+        (Pool::builder().wait_sampling(3), "wait_sampling", 3, 1024,
+         "wait_sampling(3): must be a power of two, at most 1024 (or 0: the default)".into()),
+        (Pool::builder().wait_sampling(2048), "wait_sampling", 2048, 1024,
+         "wait_sampling(2048): must be a power of two, at most 1024 (or 0: the default)".into()),
     ];
-    for (what, builder) in cases {
-        assert_eq!(
-            builder.build().unwrap_err(),
-            Error::InvalidArgument,
-            "{what}"
-        );
+    for (builder, field, value, limit, text) in cases {
+        let err = builder.build().unwrap_err();
+        let Error::InvalidConfig(e) = err else {
+            panic!("{field}: {err:?} is not InvalidConfig");
+        };
+        assert_eq!((e.field(), e.value(), e.limit()), (field, value, limit));
+        assert_eq!(e.to_string(), text);
+        assert_eq!(err.to_string(), format!("invalid configuration: {text}"));
+        assert_eq!(err.code(), -1, "{field}: WPOOL_EINVAL");
     }
+    // At the limits (but capacity, 2^24 slots would be 512 MiB): accepted.
+    let pool = Pool::builder()
+        .workers(1)
+        .max_temp_workers(1024)
+        .wait_sampling(1024)
+        .temp_idle_timeout(Duration::from_millis(u32::MAX.into()))
+        .starvation_bound(Duration::from_millis(u32::MAX.into()))
+        .build()
+        .unwrap();
+    assert_eq!(pool.stats().max_temp_workers, 1024);
 }
 
 #[test]

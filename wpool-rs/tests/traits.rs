@@ -3,8 +3,8 @@
 //! its jobs.
 
 use wpool::{
-    Error, JoinError, JoinHandle, Pool, Priority, Scope, ScopedJoinHandle, SpawnError, Stats,
-    TrySpawnError,
+    ConfigError, Error, JoinError, JoinHandle, Pool, Priority, Scope, ScopedJoinHandle, SpawnError,
+    Stats, TrySpawnError,
 };
 
 fn send_sync<T: Send + Sync>() {}
@@ -18,7 +18,8 @@ fn the_api_types_are_send_and_sync_where_promised() {
     send_sync::<Priority>();
     send_sync::<JoinHandle<u64>>();
     send::<JoinHandle<Vec<String>>>();
-    send::<JoinError>();
+    send_sync::<JoinError>();
+    send_sync::<ConfigError>();
     send_sync::<SpawnError<fn()>>();
     send_sync::<TrySpawnError<fn()>>();
     send_sync::<Scope<'static, 'static>>();
@@ -40,4 +41,33 @@ fn a_pool_clone_used_from_many_threads_is_one_pool() {
     });
     pool.wait_idle().unwrap();
     assert_eq!(pool.stats()[Priority::Normal].completed, 4000);
+}
+
+/// `JoinError` is `Send + Sync` (as tokio's): `?` converts it into the error
+/// types applications use, and the panic stays retrievable.
+#[test]
+fn a_join_error_converts_into_boxed_send_sync_errors_and_keeps_its_payload() {
+    fn run(pool: &Pool) -> Result<u32, Box<dyn std::error::Error + Send + Sync>> {
+        let value = pool
+            .submit(Priority::Normal, || -> u32 { panic!("no {}", "luck") })
+            .unwrap()
+            .join()?;
+        Ok(value)
+    }
+    let pool = Pool::builder().workers(1).build().unwrap();
+    let err = run(&pool).unwrap_err();
+    assert_eq!(err.to_string(), "the job panicked: no luck");
+    let join_err = err.downcast::<JoinError>().unwrap();
+    assert_eq!(join_err.panic_message(), Some("no luck"));
+    // Shared between threads while holding the payload.
+    let join_err = std::sync::Arc::new(*join_err);
+    let other = join_err.clone();
+    std::thread::spawn(move || assert_eq!(other.panic_message(), Some("no luck")))
+        .join()
+        .unwrap();
+    let payload = std::sync::Arc::try_unwrap(join_err)
+        .ok()
+        .unwrap()
+        .into_panic();
+    assert_eq!(wpool::panic_message(&*payload), Some("no luck"));
 }
