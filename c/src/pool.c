@@ -474,11 +474,11 @@ const char *wpool_strerror(int status) {
     case WPOOL_ENOMEM:
         return "out of memory";
     case WPOOL_EFULL:
-        return "queue full";
+        return "the queue is full";
     case WPOOL_ETIMEDOUT:
         return "timed out";
     case WPOOL_ECLOSED:
-        return "pool is shut down";
+        return "the pool is shut down";
     case WPOOL_EDEADLK:
         return "would deadlock: called from one of the pool's own jobs";
     case WPOOL_EAGAIN:

@@ -62,7 +62,9 @@ int wpool_get_stats(wpool *p, wpool_stats *out) {
         /* Taken before accepted, so queued never underflows. */
         uint64_t taken = wp_ring_taken(r), accepted = wp_ring_accepted(r);
         out->submitted[prio] = accepted;
-        out->queued[prio] = accepted - taken;
+        /* accepted is read later than taken: under load their difference can
+         * pass what the ring holds at any one instant; never report more. */
+        out->queued[prio] = accepted - taken < r->capacity ? accepted - taken : r->capacity;
         out->capacity[prio] = r->capacity;
         out->discarded[prio] = atomic_load_explicit(&p->discarded[prio], memory_order_relaxed);
         out->rejected[prio] = atomic_load_explicit(&p->rejected[prio], memory_order_relaxed);

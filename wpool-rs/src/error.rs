@@ -208,7 +208,7 @@ impl std::error::Error for ConfigError {}
 macro_rules! closure_error {
     (
         $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $text:literal, $err:ident; )+ }
+        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $err:ident; )+ }
     ) => {
         $(#[$meta])*
         #[derive(PartialEq, Eq)]
@@ -234,9 +234,10 @@ macro_rules! closure_error {
             }
         }
 
+        /// The same words as the matching [`Error`].
         impl<F> fmt::Display for $name<F> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                match self { $( $name::$variant(_) => f.write_str($text), )+ }
+                fmt::Display::fmt(&self.error(), f)
             }
         }
 
@@ -269,7 +270,7 @@ closure_error! {
     /// ```
     SpawnError {
         /// The pool is shut down or shutting down.
-        Closed => "the pool is shut down", Closed;
+        Closed => Closed;
     }
 }
 
@@ -294,9 +295,9 @@ closure_error! {
     /// ```
     TrySpawnError {
         /// The queue of that priority is full.
-        Full => "the queue is full", Full;
+        Full => Full;
         /// The pool is shut down or shutting down.
-        Closed => "the pool is shut down", Closed;
+        Closed => Closed;
     }
 }
 
@@ -316,9 +317,68 @@ closure_error! {
     /// ```
     SpawnTimeoutError {
         /// The queue stayed full until the timeout passed.
-        Timeout => "timed out waiting for room in the queue", TimedOut;
+        Timeout => TimedOut;
         /// The pool is shut down or shutting down.
-        Closed => "the pool is shut down", Closed;
+        Closed => Closed;
+    }
+}
+
+/// A [`spawn_batch`](crate::Pool::spawn_batch) stopped: the pool is shut
+/// down. The first [`accepted`](SpawnBatchError::accepted) closures were
+/// queued (each will be run or discarded as usual); the rest come back with
+/// [`into_inner`](SpawnBatchError::into_inner), in order.
+pub struct SpawnBatchError<F> {
+    accepted: usize,
+    rest: Vec<F>,
+}
+
+impl<F> SpawnBatchError<F> {
+    pub(crate) fn closed(accepted: usize, rest: Vec<F>) -> SpawnBatchError<F> {
+        SpawnBatchError { accepted, rest }
+    }
+
+    /// How many closures, from the first, were queued.
+    pub fn accepted(&self) -> usize {
+        self.accepted
+    }
+
+    /// Gives back the closures that were not queued, in order.
+    pub fn into_inner(self) -> Vec<F> {
+        self.rest
+    }
+
+    /// The matching [`Error`]: [`Error::Closed`].
+    pub fn error(&self) -> Error {
+        Error::Closed
+    }
+}
+
+impl<F> fmt::Debug for SpawnBatchError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpawnBatchError")
+            .field("accepted", &self.accepted)
+            .field("not_queued", &self.rest.len())
+            .finish()
+    }
+}
+
+impl<F> fmt::Display for SpawnBatchError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({} jobs queued, {} not)",
+            self.error(),
+            self.accepted,
+            self.rest.len()
+        )
+    }
+}
+
+impl<F> std::error::Error for SpawnBatchError<F> {}
+
+impl<F> From<SpawnBatchError<F>> for Error {
+    fn from(e: SpawnBatchError<F>) -> Error {
+        e.error()
     }
 }
 

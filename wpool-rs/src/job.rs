@@ -67,14 +67,7 @@ pub(crate) unsafe fn enqueue<J: Job>(
     // as `J` again. The caller guarantees `pool` is live; C does not retain
     // `t` (the task is copied into the ring).
     unsafe {
-        ptr::addr_of_mut!((*t).run).write(Some(run_job::<J>));
-        ptr::addr_of_mut!((*t).discard).write(Some(discard_job::<J>));
-        let arg = ptr::addr_of_mut!((*t).arg);
-        if is_inline::<J>() {
-            arg.cast::<J>().write(job);
-        } else {
-            arg.write(recycle::store(job).as_ptr().cast());
-        }
+        fill_task(t, job);
         let rc = sys::wpool_submit_task(pool, prio, t, timeout_ns);
         if rc == sys::WPOOL_OK {
             Ok(())
@@ -90,6 +83,76 @@ pub(crate) unsafe fn enqueue<J: Job>(
 /// # Safety
 ///
 /// `t` was filled by `enqueue::<J>` and not accepted by the pool.
+/// Queues `jobs` in order with one `wpool_submit_batch` (waking workers once),
+/// waiting for room as long as needed. On error returns the status and the
+/// jobs not accepted (the first `accepted` ones were, and will run).
+///
+/// # Safety
+///
+/// `pool` must be live for the call.
+pub(crate) unsafe fn enqueue_batch<J: Job>(
+    pool: *mut sys::wpool,
+    prio: sys::wpool_priority,
+    jobs: Vec<J>,
+) -> Result<(), (c_int, usize, Vec<J>)> {
+    let tasks: Vec<sys::wpool_task> = jobs
+        .into_iter()
+        .map(|job| {
+            let mut task = MaybeUninit::<sys::wpool_task>::uninit();
+            // SAFETY: as in `enqueue`: the task is filled completely here.
+            unsafe {
+                fill_task(task.as_mut_ptr(), job);
+                task.assume_init()
+            }
+        })
+        .collect();
+    let mut accepted = 0usize;
+    // SAFETY: the caller guarantees `pool` is live; `tasks` is valid for
+    // `tasks.len()` tasks, which C copies (it keeps no pointer to them).
+    let rc = unsafe {
+        sys::wpool_submit_batch(
+            pool,
+            prio,
+            tasks.as_ptr(),
+            tasks.len(),
+            sys::WPOOL_FOREVER,
+            &mut accepted,
+        )
+    };
+    if rc == sys::WPOOL_OK {
+        return Ok(());
+    }
+    // The first `accepted` tasks are the pool's now; the rest are ours again.
+    let rest = tasks[accepted..]
+        .iter()
+        // SAFETY: each of these tasks was filled by `fill_task::<J>` and not
+        // accepted: it is taken back exactly once, here.
+        .map(|t| unsafe { take_back::<J>(t) })
+        .collect();
+    Err((rc, accepted, rest))
+}
+
+/// Writes `job` into the task at `t` (inline in `arg`, or stored behind it).
+///
+/// # Safety
+///
+/// `t` must be valid for writes; the task then owns the job until the pool
+/// calls one of its callbacks or `take_back` takes it.
+unsafe fn fill_task<J: Job>(t: *mut sys::wpool_task, job: J) {
+    // SAFETY: the caller guarantees `t` is writable; see `enqueue` for why
+    // the job's bytes may live in the `arg` field.
+    unsafe {
+        ptr::addr_of_mut!((*t).run).write(Some(run_job::<J>));
+        ptr::addr_of_mut!((*t).discard).write(Some(discard_job::<J>));
+        let arg = ptr::addr_of_mut!((*t).arg);
+        if is_inline::<J>() {
+            arg.cast::<J>().write(job);
+        } else {
+            arg.write(recycle::store(job).as_ptr().cast());
+        }
+    }
+}
+
 unsafe fn take_back<J>(t: *const sys::wpool_task) -> J {
     // SAFETY: `t` is the task `enqueue` filled: its `arg` holds the job's
     // bytes (inline) or a pointer to them (block or box), and the pool did

@@ -88,7 +88,8 @@ mod scope;
 mod stats;
 
 pub use error::{
-    panic_message, ConfigError, Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError,
+    panic_message, ConfigError, Error, JoinError, SpawnBatchError, SpawnError, SpawnTimeoutError,
+    TrySpawnError,
 };
 pub use handle::JoinHandle;
 pub use pool::{Builder, Pool, Priority, ShutdownReport, ThreadInfo};

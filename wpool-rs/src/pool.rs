@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use wpool_sys as sys;
 
-use crate::error::{check, ConfigError, Error, SpawnError, SpawnTimeoutError, TrySpawnError};
+use crate::error::{
+    check, ConfigError, Error, SpawnBatchError, SpawnError, SpawnTimeoutError, TrySpawnError,
+};
 use crate::handle::{joinable, JoinHandle};
 use crate::job::{self, enqueue, Detached, Job};
 use crate::scope::{self, Scope};
@@ -788,6 +790,56 @@ impl Pool {
         })
     }
 
+    /// Queues every closure of `jobs` at `prio`, in order, with one
+    /// submission that wakes the workers once for the whole batch (cheaper
+    /// than a [`spawn`](Pool::spawn) per closure for a burst); waits for room
+    /// as `spawn` does. Fire and forget. The closures are collected into one
+    /// `Vec` per call.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnBatchError`] once the pool is shut down: the closures it did
+    /// not queue come back ([`into_inner`](SpawnBatchError::into_inner)); the
+    /// ones before them ([`accepted`](SpawnBatchError::accepted)) were
+    /// accepted, and each is run or discarded as usual.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::builder().workers(2).build()?;
+    /// let done = Arc::new(AtomicUsize::new(0));
+    /// let jobs = (0..100).map(|_| {
+    ///     let done = done.clone();
+    ///     move || { done.fetch_add(1, Ordering::Relaxed); }
+    /// });
+    /// pool.spawn_batch(Priority::Low, jobs).unwrap();
+    /// pool.wait_idle()?;
+    /// assert_eq!(done.load(Ordering::Relaxed), 100);
+    ///
+    /// pool.shutdown()?;
+    /// let err = pool.spawn_batch(Priority::Low, vec![|| (), || ()]).unwrap_err();
+    /// assert_eq!((err.accepted(), err.into_inner().len()), (0, 2));
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn spawn_batch<I, F>(&self, prio: Priority, jobs: I) -> Result<(), SpawnBatchError<F>>
+    where
+        I: IntoIterator<Item = F>,
+        F: FnOnce() + Send + 'static,
+    {
+        let jobs: Vec<Detached<F>> = jobs.into_iter().map(Detached).collect();
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        // SAFETY: the pool is live while `self` exists; F is 'static.
+        unsafe { job::enqueue_batch(self.raw(), prio.raw(), jobs) }.map_err(
+            |(_, accepted, rest)| {
+                SpawnBatchError::closed(accepted, rest.into_iter().map(|job| job.0).collect())
+            },
+        )
+    }
+
     /// Queues `f` at `prio`, waiting while the queue is full; fire and forget.
     ///
     /// A panic in `f` goes to the [panic handler](Builder::panic_handler)
@@ -1060,7 +1112,8 @@ impl Pool {
     /// }
     /// let report = pool.shutdown()?;
     /// assert!(!report.timed_out);
-    /// assert_eq!(report.completed(), 10);
+    /// assert!(report.completed() <= 10); // those that had not finished before the call
+    /// assert_eq!(pool.stats().completed(), 10);
     /// assert!(pool.spawn(Priority::Low, || ()).is_err()); // closed
     /// # Ok::<(), wpool::Error>(())
     /// ```
@@ -1096,6 +1149,9 @@ impl Pool {
     }
 
     fn shutdown_with(&self, timeout_ns: u64) -> Result<ShutdownReport, Error> {
+        // What the call itself does is the difference of the counters around
+        // it (they only grow).
+        let before = self.stats();
         // SAFETY: the pool is live while `self` exists.
         let rc = job::reporting_to(self.shared(), || unsafe {
             sys::wpool_shutdown(self.raw(), timeout_ns)
@@ -1105,12 +1161,13 @@ impl Pool {
             Some(Error::TimedOut) => true,
             Some(err) => return Err(err),
         };
-        let stats = self.stats();
+        let after = self.stats();
         Ok(ShutdownReport {
             timed_out,
-            completed: Priority::ALL.map(|p| stats[p].completed),
-            discarded: Priority::ALL.map(|p| stats[p].discarded),
-            still_running: Priority::ALL.iter().map(|&p| stats[p].running).sum(),
+            queued_at_start: Priority::ALL.map(|p| before[p].queued),
+            completed: Priority::ALL.map(|p| after[p].completed - before[p].completed),
+            discarded: Priority::ALL.map(|p| after[p].discarded - before[p].discarded),
+            still_running: Priority::ALL.iter().map(|&p| after[p].running).sum(),
         })
     }
 
@@ -1170,24 +1227,29 @@ pub(crate) fn timeout_error<F>(err: Error, f: F) -> SpawnTimeoutError<F> {
     }
 }
 
-/// What a shutdown did. Counts are over the pool's lifetime, per priority
-/// (index with [`Priority::index`]).
+/// What one shutdown call did, per priority (index with [`Priority::index`]):
+/// counted from just before the call to its return, so jobs that finished
+/// before it, or in an earlier shutdown, are not in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShutdownReport {
     /// The deadline passed before every job finished: the jobs not yet
     /// started were discarded.
     pub timed_out: bool,
-    /// Jobs that ran to completion (or panicked), per priority.
+    /// Jobs waiting in the queues when the call began.
+    pub queued_at_start: [u64; 3],
+    /// Jobs that finished running (or panicked) during the call.
     pub completed: [u64; 3],
-    /// Jobs discarded unstarted, per priority.
+    /// Jobs discarded unstarted during the call. (A job a worker took just
+    /// as the deadline passed is discarded by that worker, possibly after
+    /// the call returned: [`Stats`] counts it, this report may not.)
     pub discarded: [u64; 3],
-    /// Jobs still running when the shutdown returned (0 unless timed out).
+    /// Jobs still running when the call returned (0 unless timed out).
     pub still_running: u64,
 }
 
 impl ShutdownReport {
-    /// Jobs discarded unstarted, all priorities.
+    /// Jobs discarded unstarted during the call, all priorities.
     ///
     /// # Examples
     ///
@@ -1200,18 +1262,31 @@ impl ShutdownReport {
         self.discarded.iter().sum()
     }
 
-    /// Jobs that ran, all priorities.
+    /// Jobs that finished during the call, all priorities.
     ///
     /// # Examples
     ///
     /// ```
-    /// let pool = wpool::Pool::new()?;
-    /// pool.spawn(wpool::Priority::High, || ()).unwrap();
-    /// assert_eq!(pool.shutdown()?.completed(), 1);
+    /// use std::sync::mpsc;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::builder().workers(1).build()?;
+    /// let (open, gate) = mpsc::channel::<()>();
+    /// pool.spawn(Priority::Low, move || { let _ = gate.recv(); }).unwrap();
+    /// pool.spawn(Priority::Low, || ()).unwrap(); // queued behind the gate
+    /// open.send(()).unwrap();
+    /// let report = pool.shutdown()?;
+    /// assert!(report.completed() <= 2 && report.discarded() == 0);
+    /// assert_eq!(pool.shutdown()?.completed(), 0); // nothing left for a second call
     /// # Ok::<(), wpool::Error>(())
     /// ```
     pub fn completed(&self) -> u64 {
         self.completed.iter().sum()
+    }
+
+    /// Jobs queued when the call began, all priorities.
+    pub fn queued_at_start(&self) -> u64 {
+        self.queued_at_start.iter().sum()
     }
 }
 
@@ -1219,12 +1294,14 @@ impl fmt::Display for ShutdownReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: {} jobs completed, {} discarded (High {}, Normal {}, Low {}), {} still running",
+            "{}: {} queued at the start; during the shutdown {} jobs completed, {} discarded \
+             (High {}, Normal {}, Low {}); {} still running",
             if self.timed_out {
                 "deadline passed"
             } else {
                 "clean shutdown"
             },
+            self.queued_at_start(),
             self.completed(),
             self.discarded(),
             self.discarded[0],

@@ -1,5 +1,6 @@
 //! Typed statistics.
 
+use std::fmt;
 use std::ops::Index;
 use std::time::Duration;
 
@@ -150,7 +151,7 @@ impl Stats {
     }
 
     /// The snapshot in the Prometheus text exposition format (metric names
-    /// prefixed `wpool_`), as the C API renders it.
+    /// prefixed `wpool_`): the C API's text, plus `wpool_panics_total`.
     pub fn to_prometheus(&self) -> String {
         let mut buf = vec![0u8; 8192];
         loop {
@@ -162,10 +163,73 @@ impl Stats {
             let needed = usize::try_from(needed).expect("valid arguments");
             if needed < buf.len() {
                 buf.truncate(needed);
-                return String::from_utf8(buf).expect("the C API writes ASCII");
+                let mut text = String::from_utf8(buf).expect("the C API writes ASCII");
+                // Panics are counted on the Rust side: the C text has no line for them.
+                text.push_str(&format!(
+                    "# HELP wpool_panics_total Jobs that panicked (caught; the pool kept running).\n\
+                     # TYPE wpool_panics_total counter\n\
+                     wpool_panics_total {}\n",
+                    self.panics
+                ));
+                return text;
             }
             buf.resize(needed + 1, 0);
         }
+    }
+}
+
+/// A few lines for people: the threads, then one line per priority, then
+/// the rest.
+///
+/// ```
+/// let pool = wpool::Pool::builder().workers(2).max_temp_workers(0).build()?;
+/// pool.spawn(wpool::Priority::High, || ()).unwrap();
+/// pool.wait_idle()?;
+/// let text = pool.stats().to_string();
+/// assert!(text.starts_with("workers 2 (busy 0), temporary 0 of 0"), "{text}");
+/// assert!(text.contains("High   submitted 1, completed 1, discarded 0"), "{text}");
+/// # Ok::<(), wpool::Error>(())
+/// ```
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "workers {} (busy {}), temporary {} of {} (started {}, retired {}, refused {})",
+            self.workers,
+            self.busy_workers,
+            self.temp_workers,
+            self.max_temp_workers,
+            self.temp_spawned,
+            self.temp_retired,
+            self.temp_spawn_failures
+        )?;
+        for (prio, p) in Priority::ALL.iter().zip(&self.priorities) {
+            writeln!(
+                f,
+                "{:<6} submitted {}, completed {}, discarded {}, rejected {}, queued {}/{}, \
+                 running {}, wait p50 {:?} p99 {:?} max {:?}",
+                format!("{prio:?}"),
+                p.submitted,
+                p.completed,
+                p.discarded,
+                p.rejected,
+                p.queued,
+                p.capacity,
+                p.running,
+                p.wait_p50,
+                p.wait_p99,
+                p.wait_max
+            )?;
+        }
+        write!(
+            f,
+            "panics {}, starvation promotions {}, parks {}, wake-ups {}{}",
+            self.panics,
+            self.starvation_promotions,
+            self.parks,
+            self.wakeups,
+            if self.closed { ", shut down" } else { "" }
+        )
     }
 }
 

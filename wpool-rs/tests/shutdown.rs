@@ -155,6 +155,8 @@ fn a_shutdown_that_times_out_discards_every_queued_job_exactly_once() {
     assert_eq!(ran, 0);
     assert_eq!(report.discarded() as usize, N - ran);
     assert_eq!(report.discarded, [N as u64 / 3; 3]);
+    assert_eq!(report.queued_at_start, [N as u64 / 3; 3]);
+    assert_eq!(report.completed(), 0, "nothing could start");
     assert_eq!(ran + report.discarded() as usize, N);
     assert_eq!(counters.drops(), N, "every discarded closure dropped once");
     assert_eq!(handles.len(), N / 4);
@@ -168,8 +170,11 @@ fn a_shutdown_that_times_out_discards_every_queued_job_exactly_once() {
     let report = pool.shutdown().unwrap();
     assert!(!report.timed_out);
     assert_eq!(report.still_running, 0);
-    assert_eq!(report.completed(), 1);
-    assert_eq!(report.discarded() as usize, N);
+    // A report counts its own call: the gate job may have finished before
+    // it; the discards were the first call's.
+    assert!(report.completed() <= 1);
+    assert_eq!(report.discarded(), 0);
+    assert_eq!(report.queued_at_start(), 0);
     assert_accounted(&pool.stats());
     drop(pool);
     assert_eq!(counters.ran(), 0);
@@ -198,12 +203,16 @@ fn a_shutdown_racing_running_jobs_runs_or_discards_each_exactly_once() {
             assert_eq!(first.discarded(), 0);
         }
         let ran = counters.ran();
+        // Each report counts its own call; the jobs that finished before the
+        // first call began are in neither.
+        let discarded = (first.discarded() + last.discarded()) as usize;
         assert_eq!(
-            ran + last.discarded() as usize,
+            ran + discarded,
             N,
-            "round {round}: {ran} ran, {last}"
+            "round {round}: {ran} ran, {first}; {last}"
         );
-        assert_eq!(last.completed() as usize, ran);
+        assert!((first.completed() + last.completed()) as usize <= ran);
+        assert_eq!(pool.stats().discarded() as usize, discarded);
         assert_eq!(counters.drops(), N, "round {round}");
         let mut joined_ok = 0;
         for (i, handle) in handles {
@@ -355,12 +364,15 @@ fn shutting_down_twice_is_harmless() {
     let first = pool.shutdown().unwrap();
     assert!(!first.timed_out);
     assert!(first.to_string().contains("clean shutdown"), "{first}");
-    assert_eq!(first.completed(), 150);
+    // Jobs finished before the call are not in its report.
+    assert!(first.completed() <= 150 && first.completed() >= first.queued_at_start());
     assert_eq!(first.discarded(), 0);
     assert_eq!(first.still_running, 0);
     assert_eq!(load(&ran), 150);
-    assert_eq!(pool.shutdown().unwrap(), first);
-    assert_eq!(pool.shutdown_timeout(Duration::ZERO).unwrap(), first);
+    // Later calls find nothing to do, and say so.
+    let nothing = pool.shutdown().unwrap();
+    assert_eq!((nothing.queued_at_start(), nothing.completed()), (0, 0));
+    assert_eq!(pool.shutdown_timeout(Duration::ZERO).unwrap(), nothing);
     assert_accounted(&pool.stats());
 
     // After a shutdown that gave up, more shutdowns wait for what still runs.
@@ -374,13 +386,16 @@ fn shutting_down_twice_is_harmless() {
     assert_eq!(first.still_running, 1);
     let second = pool.shutdown_timeout(Duration::from_millis(10)).unwrap();
     assert!(second.timed_out, "the gate job still runs");
-    assert_eq!(second.discarded(), 5);
+    assert_eq!(second.discarded(), 0, "the first call discarded them");
     gate.open();
     let last = pool.shutdown().unwrap();
     assert!(!last.timed_out);
     assert_eq!(last.still_running, 0);
-    assert_eq!(last.completed(), 1);
-    assert_eq!(last.discarded(), 5);
+    assert!(
+        last.completed() <= 1,
+        "the gate job, unless it finished before"
+    );
+    assert_eq!(last.discarded(), 0);
     assert_accounted(&pool.stats());
 }
 
@@ -400,7 +415,7 @@ fn stats_after_a_clean_shutdown_account_for_every_job() {
         assert_eq!(stats[prio].submitted, 200, "{prio:?}");
         assert_eq!(stats[prio].completed, 200, "{prio:?}");
         assert_eq!(stats[prio].discarded, 0, "{prio:?}");
-        assert_eq!(report.completed[prio.index()], 200);
+        assert!(report.completed[prio.index()] <= 200);
     }
     assert_eq!(counters.ran(), 600);
     for (i, handle) in handles {
@@ -409,5 +424,7 @@ fn stats_after_a_clean_shutdown_account_for_every_job() {
     assert_eq!(counters.drops(), 600);
     // Stats stay readable after shutdown, and closed stays set.
     assert!(pool.stats().closed);
-    assert!(pool.stats().to_prometheus().contains("wpool_closed 1"));
+    let text = pool.stats().to_prometheus();
+    assert!(text.contains("wpool_closed 1"), "{text}");
+    assert!(text.contains("\nwpool_panics_total 0\n"), "{text}");
 }

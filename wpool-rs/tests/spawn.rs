@@ -492,6 +492,57 @@ fn error_codes_map_both_ways() {
     assert_eq!(Error::from(TrySpawnError::Closed(())), Error::Closed);
     assert_eq!(Error::from(SpawnTimeoutError::Timeout(())), Error::TimedOut);
     assert_eq!(Error::from(SpawnError::Closed(())), Error::Closed);
+    // One wording per condition: a closure error says what its Error says.
+    assert_eq!(
+        SpawnError::Closed(()).to_string(),
+        Error::Closed.to_string()
+    );
+    assert_eq!(
+        TrySpawnError::Closed(()).to_string(),
+        Error::Closed.to_string()
+    );
+    assert_eq!(TrySpawnError::Full(()).to_string(), Error::Full.to_string());
+    assert_eq!(
+        SpawnTimeoutError::Timeout(()).to_string(),
+        Error::TimedOut.to_string()
+    );
+    assert_eq!(Error::Closed.to_string(), "the pool is shut down");
+}
+
+#[test]
+fn a_batch_is_queued_in_order_and_a_closed_pool_gives_back_the_rest() {
+    let (pool, gate) = gated_pool(0);
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let jobs: Vec<_> = (0..50)
+        .map(|i| {
+            let order = order.clone();
+            move || order.lock().unwrap().push(i)
+        })
+        .collect();
+    pool.spawn_batch(Priority::Normal, jobs).unwrap();
+    assert_eq!(pool.stats()[Priority::Normal].queued, 50);
+    gate.open();
+    pool.wait_idle().unwrap();
+    assert_eq!(*order.lock().unwrap(), (0..50).collect::<Vec<_>>());
+    pool.spawn_batch(Priority::Low, Vec::<fn()>::new()).unwrap();
+
+    pool.shutdown().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let jobs = (0..3).map(|i| {
+        let tx = tx.clone();
+        move || tx.send(i).unwrap()
+    });
+    let err = pool.spawn_batch(Priority::High, jobs).unwrap_err();
+    assert_eq!(err.accepted(), 0);
+    assert_eq!(err.error(), Error::Closed);
+    assert_eq!(
+        err.to_string(),
+        "the pool is shut down (0 jobs queued, 3 not)"
+    );
+    for job in err.into_inner() {
+        job();
+    }
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [0, 1, 2]);
 }
 
 #[test]

@@ -366,7 +366,13 @@ fn a_million_jobs_each_run_or_dropped_exactly_once_under_a_racing_shutdown() {
     assert_eq!(stats.submitted() as usize, accepted, "{summary}");
     assert_eq!(stats.completed() as usize, runs, "{summary}");
     assert_eq!(stats.discarded() as usize, discards, "{summary}");
-    assert_eq!(last.discarded() as usize, discards, "{summary}");
+    // Each report counts its own call; a job a worker took as the deadline
+    // passed may be discarded by it between the calls (then only the
+    // statistics count it).
+    assert!(
+        (first.discarded() + last.discarded()) as usize <= discards,
+        "{summary}"
+    );
     assert_eq!(stats.panics as usize, panicking_runs, "{summary}");
     assert_eq!(
         HANDLED_PANICS.load(Ordering::SeqCst),
