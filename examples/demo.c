@@ -111,6 +111,18 @@ int main(void) {
     cfg.temp_idle_ms = 300;
     cfg.thread_name = "demo";
     cfg.wait_sampling = 1; /* a handful of jobs: measure every queue wait */
+
+    /* A bad configuration says what is wrong before anything starts. */
+    char why[128];
+    wpool_config bad = cfg;
+    bad.workers = 100000;
+    if (wpool_config_check(&bad, why, sizeof why) != WPOOL_OK)
+        say("0. a config with 100000 workers is refused: %s", why);
+    if (wpool_config_check(&cfg, why, sizeof why) != WPOOL_OK) {
+        fprintf(stderr, "bad config: %s\n", why);
+        return 1;
+    }
+
     wpool *pool;
     int rc = wpool_create(&cfg, &pool);
     if (rc != WPOOL_OK) {

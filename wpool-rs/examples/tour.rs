@@ -1,7 +1,11 @@
 //! A tour of wpool, with live output: `cargo run --release --example tour`.
 //!
 //! 1. Two workers are saturated by a backlog of 5 ms Low jobs; High jobs
-//!    submitted meanwhile start within microseconds, on a temporary worker.
+//!    submitted meanwhile do not wait for a Low job to end: each one's
+//!    queue wait is measured and printed with where it ran and why. The
+//!    first one waits for a temporary worker's thread to be created (the
+//!    cost of a thread start, from a tenth of a millisecond to a few on a
+//!    busy machine); the next ones find that worker running.
 //! 2. The temporary worker retires after its idle timeout.
 //! 3. A job panics: the panic handler reports it and the pool goes on.
 //! 4. Jobs borrow from the stack in a scope.
@@ -26,11 +30,7 @@ fn main() -> Result<(), wpool::Error> {
         .temp_idle_timeout(Duration::from_millis(150))
         .thread_name("tour")
         .panic_handler(move |payload| {
-            let msg = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-                .unwrap_or("?");
+            let msg = wpool::panic_message(&*payload).unwrap_or("(not a string)");
             println!(
                 "[{:>7.1} ms] panic handler: a job on {} panicked with {msg:?}; the pool goes on",
                 start.elapsed().as_secs_f64() * 1e3,
@@ -55,7 +55,9 @@ fn main() -> Result<(), wpool::Error> {
     }
     say("queued 120 Low jobs of 5 ms each: ~300 ms of work for 2 workers".into());
     thread::sleep(Duration::from_millis(20));
+    let mut waits = Vec::new();
     for i in 0..5 {
+        let spawned_before = pool.stats().temp_spawned;
         let submitted = Instant::now();
         let handle = pool
             .submit(Priority::High, move || {
@@ -65,17 +67,31 @@ fn main() -> Result<(), wpool::Error> {
             .expect("the pool is open");
         let (waited, thread) = handle.join().expect("no panic");
         let stats = pool.stats();
+        let why = if !thread.temporary {
+            "a regular worker: a Low job had just ended"
+        } else if stats.temp_spawned > spawned_before {
+            "a temporary worker started for it: the wait includes creating its thread"
+        } else {
+            "a temporary worker already running"
+        };
         say(format!(
-            "High job {i} waited {:>6.1} µs, ran on {thread}; Low backlog: {} queued",
+            "High job {i} waited {:>7.1} µs, on {thread} ({why}); Low jobs queued: {}",
             waited.as_secs_f64() * 1e6,
             stats[Priority::Low].queued
         ));
+        waits.push(waited);
         thread::sleep(Duration::from_millis(15));
     }
     let stats = pool.stats();
+    let mut later = waits[1..].to_vec();
+    later.sort();
     say(format!(
-        "temporary workers alive: {}, started so far: {}",
-        stats.temp_workers, stats.temp_spawned
+        "High waits: the first {:.1} µs, the next four at most {:.1} µs (a Low job lasts 5000 µs); \
+         temporary workers alive: {}, started so far: {}",
+        waits[0].as_secs_f64() * 1e6,
+        later.last().expect("four").as_secs_f64() * 1e6,
+        stats.temp_workers,
+        stats.temp_spawned
     ));
 
     // 2. The backlog drains; the temporary worker retires after 150 ms idle.
