@@ -59,16 +59,29 @@ function(pk_run)
   endif()
 endfunction()
 
-# pk_configure(<source> <binary> <arg>...): configures a nested CMake project
-# in a fresh <binary> directory with the main build's generator and compiler.
+# pk_skip(<reason>): ends the test as skipped (tests/packaging/CMakeLists.txt
+# gives every packaging test a SKIP_REGULAR_EXPRESSION for this line). A macro,
+# so that its return() ends the calling script.
+macro(pk_skip reason)
+  message(STATUS "packaging test skipped: ${reason}")
+  return()
+endmacro()
+
+# pk_configure(<source> <binary> <arg>... [OUTPUT_VARIABLE <var>]): configures
+# a nested CMake project in a fresh <binary> directory with the main build's
+# generator and compiler; <var> gets what it printed.
 function(pk_configure src bin)
+  cmake_parse_arguments(C "" "OUTPUT_VARIABLE" "" ${ARGN})
   file(REMOVE_RECURSE "${bin}")
   set(_args -S "${src}" -B "${bin}" -G "${GENERATOR}" "-DCMAKE_C_COMPILER=${C_COMPILER}"
             -DCMAKE_BUILD_TYPE=Release)
   if(MAKE_PROGRAM)
     list(APPEND _args "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}")
   endif()
-  pk_run("${CMAKE_COMMAND}" ${_args} ${ARGN})
+  pk_run("${CMAKE_COMMAND}" ${_args} ${C_UNPARSED_ARGUMENTS} OUTPUT_VARIABLE _out)
+  if(C_OUTPUT_VARIABLE)
+    set(${C_OUTPUT_VARIABLE} "${_out}" PARENT_SCOPE)
+  endif()
 endfunction()
 
 # pk_build(<binary>): builds a nested project, two jobs at a time.
