@@ -78,11 +78,6 @@ pub(crate) unsafe fn enqueue<J: Job>(
     }
 }
 
-/// Reads back a job the pool refused.
-///
-/// # Safety
-///
-/// `t` was filled by `enqueue::<J>` and not accepted by the pool.
 /// Queues `jobs` in order with one `wpool_submit_batch` (waking workers once),
 /// waiting for room as long as needed. On error returns the status and the
 /// jobs not accepted (the first `accepted` ones were, and will run).
@@ -95,15 +90,16 @@ pub(crate) unsafe fn enqueue_batch<J: Job>(
     prio: sys::wpool_priority,
     jobs: Vec<J>,
 ) -> Result<(), (c_int, usize, Vec<J>)> {
-    let tasks: Vec<sys::wpool_task> = jobs
+    // MaybeUninit, as in `enqueue`: an inline job smaller than a pointer
+    // leaves part of `arg` unwritten, which is not a valid `wpool_task`
+    // value for Rust (only C reads it, as bytes it copies).
+    let tasks: Vec<MaybeUninit<sys::wpool_task>> = jobs
         .into_iter()
         .map(|job| {
             let mut task = MaybeUninit::<sys::wpool_task>::uninit();
-            // SAFETY: as in `enqueue`: the task is filled completely here.
-            unsafe {
-                fill_task(task.as_mut_ptr(), job);
-                task.assume_init()
-            }
+            // SAFETY: `task` is writable; it owns the job from here on.
+            unsafe { fill_task(task.as_mut_ptr(), job) };
+            task
         })
         .collect();
     let mut accepted = 0usize;
@@ -113,7 +109,7 @@ pub(crate) unsafe fn enqueue_batch<J: Job>(
         sys::wpool_submit_batch(
             pool,
             prio,
-            tasks.as_ptr(),
+            tasks.as_ptr().cast(),
             tasks.len(),
             sys::WPOOL_FOREVER,
             &mut accepted,
@@ -127,7 +123,7 @@ pub(crate) unsafe fn enqueue_batch<J: Job>(
         .iter()
         // SAFETY: each of these tasks was filled by `fill_task::<J>` and not
         // accepted: it is taken back exactly once, here.
-        .map(|t| unsafe { take_back::<J>(t) })
+        .map(|t| unsafe { take_back::<J>(t.as_ptr()) })
         .collect();
     Err((rc, accepted, rest))
 }
@@ -153,6 +149,11 @@ unsafe fn fill_task<J: Job>(t: *mut sys::wpool_task, job: J) {
     }
 }
 
+/// Reads back a job the pool refused.
+///
+/// # Safety
+///
+/// `t` was filled by `fill_task::<J>` and not accepted by the pool.
 unsafe fn take_back<J>(t: *const sys::wpool_task) -> J {
     // SAFETY: `t` is the task `enqueue` filled: its `arg` holds the job's
     // bytes (inline) or a pointer to them (block or box), and the pool did
