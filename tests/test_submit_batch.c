@@ -37,14 +37,15 @@ static void rec_job(void *a) {
     atomic_store(&order[i], id);
 }
 
-static wpool *small_pool(uint32_t cap, unsigned max_temp) {
+/* One worker, held in g (gate job at prio); no temporary workers; rings of
+ * cap. */
+static wpool *small_gated_pool(uint32_t cap, wpool_priority prio, test_gate *g) {
     wpool_config cfg;
     wpool_config_init(&cfg);
-    cfg.workers = 1;
-    cfg.max_temp_workers = max_temp;
+    cfg.max_temp_workers = 0;
     for (int l = 0; l < 3; l++)
         cfg.capacity[l] = cap;
-    return make_pool(&cfg);
+    return gated_pool(&cfg, prio, g);
 }
 
 /* --- batch ------------------------------------------------------------------ */
@@ -55,12 +56,9 @@ static void batch(void) {
     size_t accepted;
 
     /* Order kept within a batch and across batches. */
-    wpool *p = small_pool(64, 0);
     reset();
     test_gate g;
-    gate_init(&g);
-    CHECK_OK(wpool_submit(p, WPOOL_HIGH, gate_job, &g));
-    WAIT_GATE_ENTERED(&g, 1);
+    wpool *p = small_gated_pool(64, WPOOL_HIGH, &g);
     for (int i = 0; i < N; i++)
         tasks[i] = (wpool_task){rec_job, NULL, (void *)(intptr_t)i};
     accepted = 999;
@@ -80,11 +78,8 @@ static void batch(void) {
     wpool_destroy(p);
 
     /* EFULL: the first CAP are queued, the rest never called. */
-    p = small_pool(CAP, 0);
     reset();
-    gate_init(&g);
-    CHECK_OK(wpool_submit(p, WPOOL_NORMAL, gate_job, &g));
-    WAIT_GATE_ENTERED(&g, 1);
+    p = small_gated_pool(CAP, WPOOL_NORMAL, &g);
     for (int i = 0; i < 12; i++)
         tasks[i] = (wpool_task){rec_job, NULL, (void *)(intptr_t)i};
     accepted = 999;
@@ -151,12 +146,9 @@ static void *batch_waiter_main(void *a) {
 /* A batch larger than the ring waits for room (WPOOL_FOREVER), keeps order. */
 static void batch_waits_for_room(void) {
     enum { N = 40 };
-    wpool *p = small_pool(4, 0);
     reset();
     test_gate g;
-    gate_init(&g);
-    CHECK_OK(wpool_submit(p, WPOOL_HIGH, gate_job, &g));
-    WAIT_GATE_ENTERED(&g, 1);
+    wpool *p = small_gated_pool(4, WPOOL_HIGH, &g);
     wpool_task tasks[N];
     for (int i = 0; i < N; i++)
         tasks[i] = (wpool_task){rec_job, NULL, (void *)(intptr_t)i};
