@@ -67,17 +67,13 @@ static void backpressure(void) {
     enum { CAP = 4, TIMEOUT_MS = 100 };
     wpool_config cfg;
     wpool_config_init(&cfg);
-    cfg.workers = 1;
     cfg.max_temp_workers = 0;
     cfg.capacity[WPOOL_HIGH] = CAP;
     cfg.capacity[WPOOL_NORMAL] = CAP;
     cfg.capacity[WPOOL_LOW] = CAP;
-    wpool *p = make_pool(&cfg);
     reset_runs();
     test_gate g;
-    gate_init(&g);
-    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &g));
-    WAIT_GATE_ENTERED(&g, 1);
+    wpool *p = gated_pool(&cfg, WPOOL_LOW, &g);
 
     int id = 0;
     for (int i = 0; i < CAP; i++)
@@ -233,15 +229,11 @@ static void capacity_rounding(void) {
 static void timeout_then_room(void) {
     wpool_config cfg;
     wpool_config_init(&cfg);
-    cfg.workers = 1;
     cfg.max_temp_workers = 0;
     cfg.capacity[WPOOL_HIGH] = 2;
-    wpool *p = make_pool(&cfg);
     reset_runs();
     test_gate g;
-    gate_init(&g);
-    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &g));
-    WAIT_GATE_ENTERED(&g, 1);
+    wpool *p = gated_pool(&cfg, WPOOL_LOW, &g);
     CHECK_OK(wpool_try_submit(p, WPOOL_HIGH, count_job, (void *)(intptr_t)0));
     CHECK_OK(wpool_try_submit(p, WPOOL_HIGH, count_job, (void *)(intptr_t)1));
     waiter w;

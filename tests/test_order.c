@@ -32,26 +32,22 @@ static void rec_reset(void) {
         atomic_store(&rec_order[i], -1);
 }
 
-static wpool *one_worker_pool(uint32_t starvation_ms) {
+/* One worker, held in g (a Low gate job). */
+static wpool *one_worker_pool(uint32_t starvation_ms, test_gate *g) {
     wpool_config cfg;
     wpool_config_init(&cfg);
-    cfg.workers = 1;
     cfg.max_temp_workers = 0; /* High work must wait for the one worker */
     cfg.starvation_ms = starvation_ms;
-    return make_pool(&cfg);
+    return gated_pool(&cfg, WPOOL_LOW, g);
 }
 
 /* Queues n jobs of pseudo-random priority behind a gate, releases it, and
  * checks the execution order is High FIFO, then Normal FIFO, then Low FIFO. */
 static void strict_order(uint32_t starvation_ms) {
     enum { N = 300 };
-    wpool *p = one_worker_pool(starvation_ms);
-    test_gate g;
-    gate_init(&g);
     rec_reset();
-
-    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &g));
-    WAIT_GATE_ENTERED(&g, 1);
+    test_gate g;
+    wpool *p = one_worker_pool(starvation_ms, &g);
 
     uint32_t seed = 12345u;
     int count[3] = {0, 0, 0};
@@ -96,13 +92,9 @@ static void strict_order(uint32_t starvation_ms) {
  * H2..H21 arrive: both starved jobs must run before every one of them. */
 static void starved_first(void) {
     enum { S_MS = 100, NH = 20 };
-    wpool *p = one_worker_pool(S_MS);
-    test_gate g;
-    gate_init(&g);
     rec_reset();
-
-    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &g));
-    WAIT_GATE_ENTERED(&g, 1);
+    test_gate g;
+    wpool *p = one_worker_pool(S_MS, &g);
     CHECK_OK(wpool_submit(p, WPOOL_NORMAL, record_job, (void *)(intptr_t)0));
     CHECK_OK(wpool_submit(p, WPOOL_LOW, record_job, (void *)(intptr_t)1));
     sleep_ms(3 * S_MS); /* both have now waited > S */
@@ -166,17 +158,12 @@ static void flood_does_not_starve_low(void) {
     enum { S_MS = 50, HCAP = 64 };
     wpool_config cfg;
     wpool_config_init(&cfg);
-    cfg.workers = 1;
     cfg.max_temp_workers = 0;
     cfg.starvation_ms = S_MS;
     cfg.capacity[WPOOL_HIGH] = HCAP;
-    wpool *p = make_pool(&cfg);
-    flood f = {.p = p};
     test_gate g;
-    gate_init(&g);
-
-    CHECK_OK(wpool_submit(p, WPOOL_NORMAL, gate_job, &g));
-    WAIT_GATE_ENTERED(&g, 1);
+    wpool *p = gated_pool(&cfg, WPOOL_NORMAL, &g);
+    flood f = {.p = p};
     for (int i = 0; i < HCAP; i++)
         CHECK_OK(wpool_try_submit(p, WPOOL_HIGH, high_flood_job, &f));
     CHECK_RC(wpool_try_submit(p, WPOOL_HIGH, high_flood_job, &f), WPOOL_EFULL);

@@ -43,13 +43,9 @@ static void sampling(void) {
     for (int k = 0; k < 3; k++) {
         wpool_config cfg;
         wpool_config_init(&cfg);
-        cfg.workers = 1;
         if (every[k] != 0) cfg.wait_sampling = every[k];
-        pool = make_pool(&cfg);
         test_gate g;
-        gate_init(&g);
-        CHECK_OK(wpool_submit(pool, WPOOL_NORMAL, gate_job, &g));
-        WAIT_GATE_ENTERED(&g, 1);
+        pool = gated_pool(&cfg, WPOOL_NORMAL, &g);
         for (int i = 0; i < 64; i++)
             CHECK_OK(wpool_submit(pool, WPOOL_LOW, quick_job, NULL));
         for (int i = 0; i < 5; i++)
@@ -75,15 +71,11 @@ int main(void) {
     for (int round = 0; round < 3; round++) {
         wpool_config cfg;
         wpool_config_init(&cfg);
-        cfg.workers = 1;
         cfg.max_temp_workers = 0;
         cfg.capacity[WPOOL_NORMAL] = 16;
-        pool = make_pool(&cfg);
-        gate_init(&gate);
         atomic_store(&submitted_late, 0);
         atomic_store(&quick_done, 0);
-        CHECK_OK(wpool_submit(pool, WPOOL_NORMAL, gate_job, &gate));
-        WAIT_GATE_ENTERED(&gate, 1);
+        pool = gated_pool(&cfg, WPOOL_NORMAL, &gate);
         /* Fill the ring: 3 quick jobs, the blocking one, 12 more quick ones. */
         for (int i = 0; i < 16; i++)
             CHECK_OK(

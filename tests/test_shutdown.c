@@ -190,15 +190,11 @@ static void blocked_submitters_released(void) {
     enum { NB = 4 };
     wpool_config cfg;
     wpool_config_init(&cfg);
-    cfg.workers = 1;
     cfg.max_temp_workers = 0;
     cfg.capacity[WPOOL_HIGH] = 2;
-    wpool *p = make_pool(&cfg);
     reset();
     test_gate g;
-    gate_init(&g);
-    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &g));
-    WAIT_GATE_ENTERED(&g, 1);
+    wpool *p = gated_pool(&cfg, WPOOL_LOW, &g);
     CHECK_OK(submit_tracked(p, WPOOL_HIGH, 0));
     CHECK_OK(submit_tracked(p, WPOOL_HIGH, 1));
 
@@ -248,15 +244,11 @@ static void timeout_discards(int with_default) {
     enum { NT = 20, NPLAIN = 5, NNULL = 2, TIMEOUT_MS = 100 };
     wpool_config cfg;
     wpool_config_init(&cfg);
-    cfg.workers = 1;
     cfg.max_temp_workers = 0;
     if (with_default) cfg.default_discard = default_discard_cb;
-    wpool *p = make_pool(&cfg);
     reset();
     test_gate g;
-    gate_init(&g);
-    CHECK_OK(wpool_submit(p, WPOOL_NORMAL, gate_job, &g));
-    WAIT_GATE_ENTERED(&g, 1);
+    wpool *p = gated_pool(&cfg, WPOOL_NORMAL, &g);
     int id = 0;
     uint64_t per_level[3] = {0, 0, 0};
     for (int i = 0; i < NT; i++, id++) {

@@ -133,13 +133,9 @@ static void last_discard_wakes_waiters(void) {
         atomic_store(&slow_discard_release, 0);
         wpool_config cfg;
         wpool_config_init(&cfg);
-        cfg.workers = 1;
         cfg.max_temp_workers = 0;
-        wpool *p = make_pool(&cfg);
         test_gate gate;
-        gate_init(&gate);
-        CHECK_OK(wpool_submit(p, WPOOL_NORMAL, gate_job, &gate));
-        WAIT_GATE_ENTERED(&gate, 1);
+        wpool *p = gated_pool(&cfg, WPOOL_NORMAL, &gate);
         /* Job 0 is discarded by the shutdown's own thread, slowly; the worker
          * discards 1 and 2 once out of the gate, then goes idle. */
         wpool_task slow = {run_cb, slow_discard_cb, (void *)(intptr_t)0};
@@ -210,14 +206,10 @@ static void second_shutdown_closes_intake(void) {
     atomic_store(&hold_submitter, 1);
     wpool_config cfg;
     wpool_config_init(&cfg);
-    cfg.workers = 1;
     cfg.max_temp_workers = 0;
     cfg.capacity[WPOOL_NORMAL] = 2;
-    wpool *p = make_pool(&cfg);
     test_gate gate;
-    gate_init(&gate);
-    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &gate));
-    WAIT_GATE_ENTERED(&gate, 1);
+    wpool *p = gated_pool(&cfg, WPOOL_LOW, &gate);
 
     /* A batch of 4 into a ring of 2: it queues jobs 0 and 1, then waits for
      * room (held after each wake-up), past its one check of `closed`. */

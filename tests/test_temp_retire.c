@@ -67,17 +67,13 @@ static wpool *one_busy_worker(int mode) {
     atomic_store(&hook_help_rc, -100);
     for (int i = 0; i < 4; i++)
         atomic_store(&high_runs[i], 0);
-    gate_init(&regular_gate);
     wpool_config cfg;
     wpool_config_init(&cfg);
-    cfg.workers = 1;
     cfg.max_temp_workers = 1;
     cfg.temp_idle_ms = 0;
-    cfg.on_thread_stop = stop_hook;
-    wpool *p = make_pool(&cfg);
+    cfg.on_thread_stop = stop_hook; /* temporary threads only: none before the gate */
+    wpool *p = gated_pool(&cfg, WPOOL_NORMAL, &regular_gate);
     hook_pool = p;
-    CHECK_OK(wpool_submit(p, WPOOL_NORMAL, gate_job, &regular_gate));
-    WAIT_GATE_ENTERED(&regular_gate, 1);
     return p;
 }
 

@@ -177,13 +177,9 @@ static void temp_serves_high_and_retires(void) {
 static void no_temp_when_disabled(void) {
     wpool_config cfg;
     wpool_config_init(&cfg);
-    cfg.workers = 1;
     cfg.max_temp_workers = 0;
-    wpool *p = make_pool(&cfg);
     test_gate low;
-    gate_init(&low);
-    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &low));
-    WAIT_GATE_ENTERED(&low, 1);
+    wpool *p = gated_pool(&cfg, WPOOL_LOW, &low);
     probe h;
     probe_init(&h, p, &low);
     CHECK_OK(wpool_submit(p, WPOOL_HIGH, probe_job, &h));
@@ -209,15 +205,11 @@ static void no_temp_when_disabled(void) {
 static void temp_cap_respected(void) {
     wpool_config cfg;
     wpool_config_init(&cfg);
-    cfg.workers = 1;
     cfg.max_temp_workers = 1;
     cfg.temp_idle_ms = 50;
-    wpool *p = make_pool(&cfg);
     test_gate low, high;
-    gate_init(&low);
+    wpool *p = gated_pool(&cfg, WPOOL_LOW, &low);
     gate_init(&high);
-    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &low));
-    WAIT_GATE_ENTERED(&low, 1);
     CHECK_OK(wpool_submit(p, WPOOL_HIGH, gate_job, &high));
     WAIT_GATE_ENTERED(&high, 1); /* on the one temporary worker */
     CHECK_OK(wpool_submit(p, WPOOL_HIGH, gate_job, &high));

@@ -9,6 +9,7 @@
  * "eventually" waits with a generous deadline; never used as a speed bound.
  * test_gate: a job that blocks its worker until the test opens it, so the
  * order of events is decided by the test, not by timing.
+ * gated_pool(cfg, prio, g): a one-worker pool whose worker is held in g.
  * test_watchdog(seconds): exits with a message if the test hangs.
  */
 #ifndef WPOOL_TEST_UTIL_H
@@ -235,6 +236,25 @@ static inline wpool *make_pool(const wpool_config *cfg) {
         fprintf(stderr, "wpool_create: %s\n", wpool_strerror(rc));
         test_fail(__FILE__, __LINE__, "wpool_create");
     }
+    return p;
+}
+
+/* A pool whose one regular worker is held in a gate: creates a pool from cfg
+ * (NULL: the defaults) with workers = 1 whatever cfg says, submits gate_job(g)
+ * at prio and returns once that worker is inside it. Until gate_open(g) what
+ * the test queues stays queued (High work may go to temporary workers, if cfg
+ * allows any). */
+static inline wpool *gated_pool(const wpool_config *cfg, wpool_priority prio, test_gate *g) {
+    wpool_config one;
+    if (cfg)
+        one = *cfg;
+    else
+        wpool_config_init(&one);
+    one.workers = 1;
+    wpool *p = make_pool(&one);
+    gate_init(g);
+    CHECK_OK(wpool_submit(p, prio, gate_job, g));
+    WAIT_GATE_ENTERED(g, 1);
     return p;
 }
 
