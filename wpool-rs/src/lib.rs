@@ -83,6 +83,7 @@ mod error;
 mod handle;
 mod job;
 mod pool;
+mod priority;
 mod recycle;
 mod scope;
 mod stats;
@@ -92,7 +93,8 @@ pub use error::{
     TrySpawnError,
 };
 pub use handle::JoinHandle;
-pub use pool::{Builder, Pool, Priority, ShutdownReport, ThreadInfo};
+pub use pool::{Builder, Pool, ShutdownReport, ThreadInfo};
+pub use priority::Priority;
 pub use scope::{Scope, ScopedJoinHandle};
 pub use stats::{PriorityStats, Stats};
 

@@ -11,7 +11,8 @@ use std::time::Duration;
 use crate::error::{Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError};
 use crate::handle::{joinable, PacketRef};
 use crate::job::{self, Detached, Job};
-use crate::pool::{timeout_error, to_timeout_ns, try_error, Pool, Priority, TRY, WAIT};
+use crate::pool::{timeout_error, to_timeout_ns, try_error, Pool, TRY, WAIT};
+use crate::priority::Priority;
 
 /// A scope to spawn jobs that borrow from the stack; made by
 /// [`Pool::scope`].
