@@ -12,7 +12,8 @@ use std::time::Duration;
 use wpool_sys as sys;
 
 use crate::error::{
-    check, ConfigError, Error, SpawnBatchError, SpawnError, SpawnTimeoutError, TrySpawnError,
+    check, timeout_error, try_error, ConfigError, Error, SpawnBatchError, SpawnError,
+    SpawnTimeoutError, TrySpawnError,
 };
 use crate::handle::{joinable, JoinHandle};
 use crate::job::{self, enqueue, Detached, Job};
@@ -1167,20 +1168,6 @@ impl Pool {
     pub fn in_pool(&self) -> bool {
         // SAFETY: the pool is live while `self` exists.
         unsafe { sys::wpool_in_pool(self.raw()) != 0 }
-    }
-}
-
-pub(crate) fn try_error<F>(err: Error, f: F) -> TrySpawnError<F> {
-    match err {
-        Error::Closed => TrySpawnError::Closed(f),
-        _ => TrySpawnError::Full(f),
-    }
-}
-
-pub(crate) fn timeout_error<F>(err: Error, f: F) -> SpawnTimeoutError<F> {
-    match err {
-        Error::Closed => SpawnTimeoutError::Closed(f),
-        _ => SpawnTimeoutError::Timeout(f),
     }
 }
 

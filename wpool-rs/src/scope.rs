@@ -8,10 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use crate::error::{Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError};
+use crate::error::{
+    timeout_error, try_error, Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError,
+};
 use crate::handle::{joinable, PacketRef};
 use crate::job::{self, Detached, Job};
-use crate::pool::{timeout_error, to_timeout_ns, try_error, Pool, TRY, WAIT};
+use crate::pool::{to_timeout_ns, Pool, TRY, WAIT};
 use crate::priority::Priority;
 
 /// A scope to spawn jobs that borrow from the stack; made by
