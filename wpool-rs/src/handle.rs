@@ -11,8 +11,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::error::JoinError;
-use crate::job::{self, Job};
+use crate::job::Job;
 use crate::recycle;
+use crate::thread;
 
 /// Where a job leaves its result for its handle.
 pub(crate) struct Packet<T> {
@@ -86,13 +87,13 @@ impl<T> Packet<T> {
             }
             assert!(!state.taken, "JoinHandle: the result was already taken");
             drop(state);
-            let helped = job::help_current_pool();
+            let helped = thread::help_current_pool();
             state = self.lock();
             if helped || state.result.is_some() {
                 continue;
             }
             state.blocked = true;
-            if job::current_thread().is_some() {
+            if thread::current_thread().is_some() {
                 // A pool thread: wake now and then to help with new work.
                 state = self
                     .done

@@ -87,16 +87,18 @@ mod priority;
 mod recycle;
 mod scope;
 mod stats;
+mod thread;
 
 pub use error::{
     panic_message, ConfigError, Error, JoinError, SpawnBatchError, SpawnError, SpawnTimeoutError,
     TrySpawnError,
 };
 pub use handle::JoinHandle;
-pub use pool::{Builder, Pool, ShutdownReport, ThreadInfo};
+pub use pool::{Builder, Pool, ShutdownReport};
 pub use priority::Priority;
 pub use scope::{Scope, ScopedJoinHandle};
 pub use stats::{PriorityStats, Stats};
+pub use thread::ThreadInfo;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

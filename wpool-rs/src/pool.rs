@@ -1,11 +1,9 @@
 //! The pool: its builder, submission, waiting and shutdown.
 
 use std::any::Any;
-use std::ffi::{c_uint, c_void, CString};
+use std::ffi::{c_uint, CString};
 use std::fmt;
-use std::panic::{self, AssertUnwindSafe};
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,120 +18,7 @@ use crate::job::{self, enqueue, Detached, Job};
 use crate::priority::Priority;
 use crate::scope::{self, Scope};
 use crate::stats::Stats;
-
-/// Which pool thread this is: given to the [thread
-/// hooks](Builder::on_thread_start), and to any code running on a pool
-/// thread by [`ThreadInfo::current`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ThreadInfo {
-    /// Regular workers are numbered `0..workers`, temporary workers by their
-    /// slot `0..max_temp_workers`.
-    pub index: usize,
-    /// A temporary worker (runs High jobs only, retires when idle).
-    pub temporary: bool,
-}
-
-impl ThreadInfo {
-    fn new(index: c_uint, temporary: i32) -> ThreadInfo {
-        ThreadInfo {
-            index: index as usize,
-            temporary: temporary != 0,
-        }
-    }
-
-    /// The pool thread the caller runs on, or `None` off the pools' threads.
-    /// (The pool's threads are started by the C core, so
-    /// `std::thread::current().name()` does not know their names.)
-    ///
-    /// ```
-    /// use wpool::{Pool, Priority, ThreadInfo};
-    ///
-    /// let pool = Pool::builder().workers(1).build()?;
-    /// let info = pool.submit(Priority::Normal, ThreadInfo::current).unwrap().join().unwrap();
-    /// assert_eq!(info, Some(ThreadInfo { index: 0, temporary: false }));
-    /// assert_eq!(ThreadInfo::current(), None);
-    /// # Ok::<(), wpool::Error>(())
-    /// ```
-    pub fn current() -> Option<ThreadInfo> {
-        job::current_thread()
-    }
-}
-
-impl fmt::Display for ThreadInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.temporary {
-            write!(f, "temporary worker {}", self.index)
-        } else {
-            write!(f, "worker {}", self.index)
-        }
-    }
-}
-
-type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
-type ThreadHook = Box<dyn Fn(ThreadInfo) + Send + Sync>;
-
-/// What the pool's threads and trampolines share with the `Pool`: the
-/// C hooks' context. Lives in a `Box` (stable address) until the pool's
-/// threads are joined.
-pub(crate) struct Shared {
-    raw: AtomicPtr<sys::wpool>,
-    panics: AtomicU64,
-    panic_handler: Option<PanicHandler>,
-    on_thread_start: Option<ThreadHook>,
-    on_thread_stop: Option<ThreadHook>,
-}
-
-impl Shared {
-    /// The C pool, or null while `wpool_create` is still running.
-    pub(crate) fn raw(&self) -> *mut sys::wpool {
-        // Acquire: pairs with the Release store after wpool_create returned.
-        self.raw.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn report_panic(&self, payload: Box<dyn Any + Send>) {
-        self.panics.fetch_add(1, Ordering::Relaxed);
-        if let Some(handler) = &self.panic_handler {
-            // A handler that panics itself must not unwind into C either.
-            if panic::catch_unwind(AssertUnwindSafe(|| handler(payload))).is_err() {
-                eprintln!("wpool: the panic handler panicked; that panic was dropped");
-            }
-        }
-        // Without a handler the payload is dropped: the panic hook (std's by
-        // default) has printed the message and location to stderr already.
-    }
-
-    pub(crate) fn panics(&self) -> u64 {
-        self.panics.load(Ordering::Relaxed)
-    }
-}
-
-unsafe extern "C" fn thread_started(ctx: *mut c_void, index: c_uint, temporary: i32) {
-    let shared = ctx as *const Shared;
-    job::set_current_pool(shared, Some(ThreadInfo::new(index, temporary)));
-    // SAFETY: ctx is the pool's `Shared`, live until every thread is joined.
-    if let Some(hook) = unsafe { &(*shared).on_thread_start } {
-        run_hook(hook, index, temporary, "on_thread_start");
-    }
-}
-
-unsafe extern "C" fn thread_stopping(ctx: *mut c_void, index: c_uint, temporary: i32) {
-    let shared = ctx as *const Shared;
-    // SAFETY: as in thread_started.
-    if let Some(hook) = unsafe { &(*shared).on_thread_stop } {
-        run_hook(hook, index, temporary, "on_thread_stop");
-    }
-    job::set_current_pool(ptr::null(), None);
-}
-
-fn run_hook(hook: &ThreadHook, index: c_uint, temporary: i32, name: &str) {
-    let info = ThreadInfo {
-        index: index as usize,
-        temporary: temporary != 0,
-    };
-    if panic::catch_unwind(AssertUnwindSafe(|| hook(info))).is_err() {
-        eprintln!("wpool: the {name} hook panicked; the thread goes on");
-    }
-}
+use crate::thread::{self, PanicHandler, Shared, ThreadHook, ThreadInfo};
 
 /// Configures a [`Pool`]; made by [`Pool::builder`]. Every field of the C
 /// pool's configuration has a method; unset ones keep the C defaults.
@@ -513,24 +398,19 @@ impl Builder {
         cfg.thread_name = name.as_ref().map_or(ptr::null(), |n| n.as_ptr());
         cfg.pin_workers = i32::from(self.pin_workers);
 
-        let shared = Box::new(Shared {
-            raw: AtomicPtr::new(ptr::null_mut()),
-            panics: AtomicU64::new(0),
-            panic_handler: self.panic_handler,
-            on_thread_start: self.on_thread_start,
-            on_thread_stop: self.on_thread_stop,
-        });
-        cfg.on_thread_start = Some(thread_started);
-        cfg.on_thread_stop = Some(thread_stopping);
-        cfg.hook_ctx = &*shared as *const Shared as *mut c_void;
+        let shared = Shared::new(
+            self.panic_handler,
+            self.on_thread_start,
+            self.on_thread_stop,
+        );
+        shared.install_hooks(&mut cfg);
 
         let mut raw = ptr::null_mut();
         // SAFETY: cfg and raw are valid for the call; cfg is not retained
         // (the name is copied). hook_ctx stays valid: `shared` is kept in the
         // Pool and freed only after wpool_destroy joined every thread.
         check(unsafe { sys::wpool_create(&cfg, &mut raw) })?;
-        // Release: threads that read it (Shared::raw) see a created pool.
-        shared.raw.store(raw, Ordering::Release);
+        shared.set_raw(raw);
         let raw = NonNull::new(raw).expect("wpool_create returned OK without a pool");
         Ok(Pool {
             inner: Arc::new(Inner {
@@ -1111,7 +991,7 @@ impl Pool {
         // it (they only grow).
         let before = self.stats();
         // SAFETY: the pool is live while `self` exists.
-        let rc = job::reporting_to(self.shared(), || unsafe {
+        let rc = thread::reporting_to(self.shared(), || unsafe {
             sys::wpool_shutdown(self.raw(), timeout_ns)
         });
         let timed_out = match Error::from_code(rc) {

@@ -12,9 +12,10 @@ use crate::error::{
     timeout_error, try_error, Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError,
 };
 use crate::handle::{joinable, PacketRef};
-use crate::job::{self, Detached, Job};
+use crate::job::{Detached, Job};
 use crate::pool::{to_timeout_ns, Pool, TRY, WAIT};
 use crate::priority::Priority;
+use crate::thread;
 
 /// A scope to spawn jobs that borrow from the stack; made by
 /// [`Pool::scope`].
@@ -81,14 +82,14 @@ impl ScopeState {
         // Acquire: pairs with the AcqRel decrement, so the jobs' effects are
         // visible once the count reads 0.
         while self.pending.load(Ordering::Acquire) != 0 {
-            if job::help_current_pool() {
+            if thread::help_current_pool() {
                 continue;
             }
             let guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
             if self.pending.load(Ordering::Acquire) == 0 {
                 break;
             }
-            if job::current_thread().is_some() {
+            if thread::current_thread().is_some() {
                 // A pool thread: wake now and then to help with new work.
                 drop(
                     self.all_done
