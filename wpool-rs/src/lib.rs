@@ -81,6 +81,7 @@
 
 mod error;
 mod handle;
+mod inner;
 mod job;
 mod pool;
 mod priority;
@@ -94,7 +95,8 @@ pub use error::{
     TrySpawnError,
 };
 pub use handle::JoinHandle;
-pub use pool::{Builder, Pool, ShutdownReport};
+pub use inner::Pool;
+pub use pool::{Builder, ShutdownReport};
 pub use priority::Priority;
 pub use scope::{Scope, ScopedJoinHandle};
 pub use stats::{PriorityStats, Stats};

@@ -3,8 +3,8 @@
 use wpool_sys as sys;
 
 /// A job's priority. Workers take High before Normal before Low, FIFO within
-/// a level (unless a [starvation
-/// bound](crate::Builder::starvation_bound) promotes old work).
+/// a level (unless a [starvation bound](crate::Builder::starvation_bound)
+/// promotes old work).
 ///
 /// ```
 /// use wpool::Priority;

@@ -12,8 +12,8 @@ use crate::error::{
     timeout_error, try_error, Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError,
 };
 use crate::handle::{joinable, PacketRef};
+use crate::inner::{to_timeout_ns, Pool, TRY, WAIT};
 use crate::job::{Detached, Job};
-use crate::pool::{to_timeout_ns, Pool, TRY, WAIT};
 use crate::priority::Priority;
 use crate::thread;
 
