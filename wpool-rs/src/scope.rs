@@ -78,29 +78,10 @@ struct ScopeState {
 
 impl ScopeState {
     fn wait_all(&self) {
-        let mut nap = Duration::from_micros(50);
         // Acquire: pairs with the AcqRel decrement, so the jobs' effects are
         // visible once the count reads 0.
-        while self.pending.load(Ordering::Acquire) != 0 {
-            if thread::help_current_pool() {
-                continue;
-            }
-            let guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-            if self.pending.load(Ordering::Acquire) == 0 {
-                break;
-            }
-            if thread::current_thread().is_some() {
-                // A pool thread: wake now and then to help with new work.
-                drop(
-                    self.all_done
-                        .wait_timeout(guard, nap)
-                        .unwrap_or_else(|p| p.into_inner()),
-                );
-                nap = (nap * 2).min(Duration::from_millis(10));
-            } else {
-                drop(self.all_done.wait(guard).unwrap_or_else(|p| p.into_inner()));
-            }
-        }
+        let ready = |_: &mut ()| self.pending.load(Ordering::Acquire) == 0;
+        let _done = thread::help_until(&self.lock, &self.all_done, ready, |_| ());
     }
 }
 

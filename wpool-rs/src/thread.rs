@@ -1,5 +1,6 @@
 //! A pool's threads: which one this is (`ThreadInfo`, thread-locals), what
-//! they share with the `Pool` (`Shared`, the C thread hooks' context).
+//! they share with the `Pool` (`Shared`, the C thread hooks' context), and
+//! waiting on one of them without deadlocking its pool (`help_until`).
 
 use std::any::Any;
 use std::cell::Cell;
@@ -8,6 +9,8 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 use wpool_sys as sys;
 
@@ -188,7 +191,7 @@ pub(crate) fn reporting_to<R>(shared: &Shared, f: impl FnOnce() -> R) -> R {
     f()
 }
 
-pub(crate) fn current_thread() -> Option<ThreadInfo> {
+fn current_thread() -> Option<ThreadInfo> {
     CURRENT_THREAD.with(Cell::get)
 }
 
@@ -204,7 +207,7 @@ pub(crate) fn with_current_pool<R>(f: impl FnOnce(&Shared) -> R) -> Option<R> {
 
 /// On a pool thread, runs one queued job of its pool (see `wpool_help`).
 /// Returns false when nothing ran.
-pub(crate) fn help_current_pool() -> bool {
+fn help_current_pool() -> bool {
     with_current_pool(|shared| {
         let raw = shared.raw();
         // SAFETY: `raw` is the live pool this thread belongs to (see
@@ -212,4 +215,48 @@ pub(crate) fn help_current_pool() -> bool {
         !raw.is_null() && unsafe { sys::wpool_help(raw) } == 1
     })
     .unwrap_or(false)
+}
+
+/// Blocks until `ready` holds for the state behind `lock`, and returns the
+/// guard under which it did; `cond` must be notified whenever it may have
+/// come to hold. On one of a pool's own threads it runs queued jobs of that
+/// pool meanwhile, so a job waiting for another cannot wait for a job queued
+/// behind itself. `before_sleep` runs (lock held) each time it is about to
+/// sleep on `cond`.
+pub(crate) fn help_until<'a, S>(
+    lock: &'a Mutex<S>,
+    cond: &Condvar,
+    mut ready: impl FnMut(&mut S) -> bool,
+    mut before_sleep: impl FnMut(&mut S),
+) -> MutexGuard<'a, S> {
+    // Poisoning is ignored, as in the callers' own locking: their critical
+    // sections cannot leave the state half-updated.
+    let relock = || lock.lock().unwrap_or_else(|p| p.into_inner());
+    let mut nap = Duration::from_micros(50);
+    let mut state = relock();
+    loop {
+        if ready(&mut state) {
+            return state;
+        }
+        drop(state);
+        let helped = help_current_pool();
+        state = relock();
+        if helped {
+            continue;
+        }
+        if ready(&mut state) {
+            return state;
+        }
+        before_sleep(&mut state);
+        if current_thread().is_some() {
+            // A pool thread: wake now and then to help with new work.
+            state = cond
+                .wait_timeout(state, nap)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+            nap = (nap * 2).min(Duration::from_millis(10));
+        } else {
+            state = cond.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+    }
 }
