@@ -79,6 +79,12 @@
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks, rust_2018_idioms)]
 
+// The modules form layers; each uses only those of the layers below it:
+// 1. error, priority, recycle, thread (ThreadInfo, Shared, thread-locals)
+// 2. job (FFI trampolines), stats
+// 3. handle, inner (the Pool handle, ownership and enqueue)
+// 4. scope
+// 5. pool (Builder and the Pool's public API)
 mod error;
 mod handle;
 mod inner;

@@ -1,4 +1,5 @@
-//! The pool: its builder, submission, waiting and shutdown.
+//! The `Pool`'s public API (submission, waiting, shutdown, stats), its
+//! `Builder` and the `ShutdownReport`; the handle itself is in `inner.rs`.
 
 use std::any::Any;
 use std::ffi::{c_uint, CString};

@@ -1,4 +1,4 @@
-//! Typed statistics.
+//! Typed statistics: `Stats` and `PriorityStats`, from the C snapshot.
 
 use std::fmt;
 use std::ops::Index;

@@ -1,6 +1,6 @@
 //! A pool's threads: which one this is (`ThreadInfo`, thread-locals), what
 //! they share with the `Pool` (`Shared`, the C thread hooks' context), and
-//! waiting on one of them without deadlocking its pool (`help_until`).
+//! waiting on a pool thread without deadlocking its pool (`help_until`).
 
 use std::any::Any;
 use std::cell::Cell;
