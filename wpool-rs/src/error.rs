@@ -323,6 +323,23 @@ closure_error! {
     }
 }
 
+/// The `try_` failure for a refused submission's error: `Closed`, else `Full`.
+pub(crate) fn try_error<F>(err: Error, f: F) -> TrySpawnError<F> {
+    match err {
+        Error::Closed => TrySpawnError::Closed(f),
+        _ => TrySpawnError::Full(f),
+    }
+}
+
+/// The `_timeout` failure for a refused submission's error: `Closed`, else
+/// `Timeout`.
+pub(crate) fn timeout_error<F>(err: Error, f: F) -> SpawnTimeoutError<F> {
+    match err {
+        Error::Closed => SpawnTimeoutError::Closed(f),
+        _ => SpawnTimeoutError::Timeout(f),
+    }
+}
+
 /// A [`spawn_batch`](crate::Pool::spawn_batch) stopped: the pool is shut
 /// down. The first [`accepted`](SpawnBatchError::accepted) closures were
 /// queued (each will be run or discarded as usual); the rest come back with

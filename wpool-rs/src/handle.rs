@@ -8,11 +8,11 @@ use std::ptr::NonNull;
 use std::sync::atomic::{self, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 use crate::error::JoinError;
-use crate::job::{self, Job};
+use crate::job::Job;
 use crate::recycle;
+use crate::thread;
 
 /// Where a job leaves its result for its handle.
 pub(crate) struct Packet<T> {
@@ -77,33 +77,18 @@ impl<T> Packet<T> {
     /// threads it runs queued jobs of that pool meanwhile, so a job waiting
     /// for another cannot wait for a job queued behind itself.
     pub(crate) fn wait(&self) -> Result<T, JoinError> {
-        let mut state = self.lock();
-        let mut nap = Duration::from_micros(50);
-        loop {
-            if let Some(result) = state.result.take() {
-                state.taken = true;
-                return result;
+        let ready = |state: &mut State<T>| {
+            if state.result.is_some() {
+                return true;
             }
             assert!(!state.taken, "JoinHandle: the result was already taken");
-            drop(state);
-            let helped = job::help_current_pool();
-            state = self.lock();
-            if helped || state.result.is_some() {
-                continue;
-            }
-            state.blocked = true;
-            if job::current_thread().is_some() {
-                // A pool thread: wake now and then to help with new work.
-                state = self
-                    .done
-                    .wait_timeout(state, nap)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0;
-                nap = (nap * 2).min(Duration::from_millis(10));
-            } else {
-                state = self.done.wait(state).unwrap_or_else(|p| p.into_inner());
-            }
-        }
+            false
+        };
+        // Only a thread about to sleep needs the condvar signalled.
+        let blocking = |state: &mut State<T>| state.blocked = true;
+        let mut state = thread::help_until(&self.state, &self.done, ready, blocking);
+        state.taken = true;
+        state.result.take().expect("ready")
     }
 }
 

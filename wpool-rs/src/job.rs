@@ -11,7 +11,6 @@
 //! Both trampolines catch unwinding: a panic must never cross into C.
 
 use std::any::Any;
-use std::cell::Cell;
 use std::ffi::{c_int, c_void};
 use std::mem::{self, MaybeUninit};
 use std::panic::{self, AssertUnwindSafe};
@@ -19,8 +18,8 @@ use std::ptr;
 
 use wpool_sys as sys;
 
-use crate::pool::{Shared, ThreadInfo};
 use crate::recycle;
+use crate::thread::with_current_pool;
 
 /// Work the pool runs once. `run` consumes the job; dropping it instead is
 /// the discard.
@@ -206,68 +205,12 @@ unsafe extern "C" fn discard_job<J: Job>(arg: *mut c_void) {
     }
 }
 
-thread_local! {
-    /// The pool this thread works for: set by the thread-start hook on each
-    /// pool thread, cleared by the stop hook, and set for the duration of a
-    /// shutdown on the thread that calls it (`reporting_to`). Read only on
-    /// the panic path and by waits that help (`help_current_pool`).
-    static CURRENT_POOL: Cell<*const Shared> = const { Cell::new(ptr::null()) };
-}
-
-thread_local! {
-    /// Which pool thread this is, set with CURRENT_POOL.
-    static CURRENT_THREAD: Cell<Option<ThreadInfo>> = const { Cell::new(None) };
-}
-
-pub(crate) fn set_current_pool(shared: *const Shared, info: Option<ThreadInfo>) {
-    CURRENT_POOL.with(|c| c.set(shared));
-    CURRENT_THREAD.with(|c| c.set(info));
-}
-
-/// Runs `f` (a shutdown, which may discard jobs on this thread) with panics
-/// of discarded jobs reported to `shared`'s pool, whatever thread this is.
-pub(crate) fn reporting_to<R>(shared: &Shared, f: impl FnOnce() -> R) -> R {
-    struct Restore(*const Shared);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            CURRENT_POOL.with(|c| c.set(self.0));
-        }
-    }
-    let _restore = Restore(CURRENT_POOL.with(|c| c.replace(shared)));
-    f()
-}
-
-pub(crate) fn current_thread() -> Option<ThreadInfo> {
-    CURRENT_THREAD.with(Cell::get)
-}
-
-/// Runs `f` with the pool this thread belongs to, if it is a pool thread.
-pub(crate) fn with_current_pool<R>(f: impl FnOnce(&Shared) -> R) -> Option<R> {
-    let shared = CURRENT_POOL.with(Cell::get);
-    // SAFETY: the pointer is set only on the pool's own threads, between its
-    // start and stop hooks; the pool frees `Shared` only after joining every
-    // thread, so it is live here.
-    (!shared.is_null()).then(|| f(unsafe { &*shared }))
-}
-
 /// A fire-and-forget job (or a discarded job's destructor) panicked.
 fn report_panic(payload: Box<dyn Any + Send>) {
     // Jobs run on pool threads; discards also on the thread calling
     // shutdown, which `reporting_to` points at the pool. Elsewhere there is
     // no pool to report to: the panic hook has printed it already.
     let _ = with_current_pool(|shared| shared.report_panic(payload));
-}
-
-/// On a pool thread, runs one queued job of its pool (see `wpool_help`).
-/// Returns false when nothing ran.
-pub(crate) fn help_current_pool() -> bool {
-    with_current_pool(|shared| {
-        let raw = shared.raw();
-        // SAFETY: `raw` is the live pool this thread belongs to (see
-        // with_current_pool); wpool_help may be called from its jobs.
-        !raw.is_null() && unsafe { sys::wpool_help(raw) } == 1
-    })
-    .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -79,22 +79,34 @@
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks, rust_2018_idioms)]
 
+// The modules form layers; each uses only those of the layers below it:
+// 1. error, priority, recycle, thread (ThreadInfo, Shared, thread-locals)
+// 2. job (FFI trampolines), stats
+// 3. handle, inner (the Pool handle, ownership and enqueue)
+// 4. scope
+// 5. pool (Builder and the Pool's public API)
 mod error;
 mod handle;
+mod inner;
 mod job;
 mod pool;
+mod priority;
 mod recycle;
 mod scope;
 mod stats;
+mod thread;
 
 pub use error::{
     panic_message, ConfigError, Error, JoinError, SpawnBatchError, SpawnError, SpawnTimeoutError,
     TrySpawnError,
 };
 pub use handle::JoinHandle;
-pub use pool::{Builder, Pool, Priority, ShutdownReport, ThreadInfo};
+pub use inner::Pool;
+pub use pool::{Builder, ShutdownReport};
+pub use priority::Priority;
 pub use scope::{Scope, ScopedJoinHandle};
 pub use stats::{PriorityStats, Stats};
+pub use thread::ThreadInfo;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -1,181 +1,25 @@
-//! The pool: its builder, submission, waiting and shutdown.
+//! The `Pool`'s public API (submission, waiting, shutdown, stats), its
+//! `Builder` and the `ShutdownReport`; the handle itself is in `inner.rs`.
 
 use std::any::Any;
-use std::ffi::{c_uint, c_void, CString};
+use std::ffi::{c_uint, CString};
 use std::fmt;
-use std::panic::{self, AssertUnwindSafe};
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use wpool_sys as sys;
 
 use crate::error::{
-    check, ConfigError, Error, SpawnBatchError, SpawnError, SpawnTimeoutError, TrySpawnError,
+    check, timeout_error, try_error, ConfigError, Error, SpawnBatchError, SpawnError,
+    SpawnTimeoutError, TrySpawnError,
 };
 use crate::handle::{joinable, JoinHandle};
-use crate::job::{self, enqueue, Detached, Job};
+use crate::inner::{to_timeout_ns, Pool, TRY, WAIT};
+use crate::job::{self, Detached};
+use crate::priority::Priority;
 use crate::scope::{self, Scope};
 use crate::stats::Stats;
-
-/// A job's priority. Workers take High before Normal before Low, FIFO within
-/// a level (unless a [starvation bound](Builder::starvation_bound) promotes
-/// old work).
-///
-/// ```
-/// use wpool::Priority;
-/// assert_eq!(Priority::ALL, [Priority::High, Priority::Normal, Priority::Low]);
-/// assert_eq!(Priority::default(), Priority::Normal);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum Priority {
-    /// Urgent work: runs first, and on temporary workers when every worker
-    /// is busy.
-    High,
-    /// Ordinary work.
-    #[default]
-    Normal,
-    /// Bulk work: runs when nothing more urgent waits.
-    Low,
-}
-
-impl Priority {
-    /// Every priority, most urgent first (the index order of per-priority
-    /// arrays).
-    pub const ALL: [Priority; 3] = [Priority::High, Priority::Normal, Priority::Low];
-
-    /// The index of this priority in per-priority arrays: High 0, Normal 1, Low 2.
-    ///
-    /// ```
-    /// assert_eq!(wpool::Priority::Low.index(), 2);
-    /// ```
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub(crate) fn raw(self) -> sys::wpool_priority {
-        match self {
-            Priority::High => sys::WPOOL_HIGH,
-            Priority::Normal => sys::WPOOL_NORMAL,
-            Priority::Low => sys::WPOOL_LOW,
-        }
-    }
-}
-
-/// Which pool thread this is: given to the [thread
-/// hooks](Builder::on_thread_start), and to any code running on a pool
-/// thread by [`ThreadInfo::current`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ThreadInfo {
-    /// Regular workers are numbered `0..workers`, temporary workers by their
-    /// slot `0..max_temp_workers`.
-    pub index: usize,
-    /// A temporary worker (runs High jobs only, retires when idle).
-    pub temporary: bool,
-}
-
-impl ThreadInfo {
-    fn new(index: c_uint, temporary: i32) -> ThreadInfo {
-        ThreadInfo {
-            index: index as usize,
-            temporary: temporary != 0,
-        }
-    }
-
-    /// The pool thread the caller runs on, or `None` off the pools' threads.
-    /// (The pool's threads are started by the C core, so
-    /// `std::thread::current().name()` does not know their names.)
-    ///
-    /// ```
-    /// use wpool::{Pool, Priority, ThreadInfo};
-    ///
-    /// let pool = Pool::builder().workers(1).build()?;
-    /// let info = pool.submit(Priority::Normal, ThreadInfo::current).unwrap().join().unwrap();
-    /// assert_eq!(info, Some(ThreadInfo { index: 0, temporary: false }));
-    /// assert_eq!(ThreadInfo::current(), None);
-    /// # Ok::<(), wpool::Error>(())
-    /// ```
-    pub fn current() -> Option<ThreadInfo> {
-        job::current_thread()
-    }
-}
-
-impl fmt::Display for ThreadInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.temporary {
-            write!(f, "temporary worker {}", self.index)
-        } else {
-            write!(f, "worker {}", self.index)
-        }
-    }
-}
-
-type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
-type ThreadHook = Box<dyn Fn(ThreadInfo) + Send + Sync>;
-
-/// What the pool's threads and trampolines share with the `Pool`: the
-/// C hooks' context. Lives in a `Box` (stable address) until the pool's
-/// threads are joined.
-pub(crate) struct Shared {
-    raw: AtomicPtr<sys::wpool>,
-    panics: AtomicU64,
-    panic_handler: Option<PanicHandler>,
-    on_thread_start: Option<ThreadHook>,
-    on_thread_stop: Option<ThreadHook>,
-}
-
-impl Shared {
-    /// The C pool, or null while `wpool_create` is still running.
-    pub(crate) fn raw(&self) -> *mut sys::wpool {
-        // Acquire: pairs with the Release store after wpool_create returned.
-        self.raw.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn report_panic(&self, payload: Box<dyn Any + Send>) {
-        self.panics.fetch_add(1, Ordering::Relaxed);
-        if let Some(handler) = &self.panic_handler {
-            // A handler that panics itself must not unwind into C either.
-            if panic::catch_unwind(AssertUnwindSafe(|| handler(payload))).is_err() {
-                eprintln!("wpool: the panic handler panicked; that panic was dropped");
-            }
-        }
-        // Without a handler the payload is dropped: the panic hook (std's by
-        // default) has printed the message and location to stderr already.
-    }
-
-    pub(crate) fn panics(&self) -> u64 {
-        self.panics.load(Ordering::Relaxed)
-    }
-}
-
-unsafe extern "C" fn thread_started(ctx: *mut c_void, index: c_uint, temporary: i32) {
-    let shared = ctx as *const Shared;
-    job::set_current_pool(shared, Some(ThreadInfo::new(index, temporary)));
-    // SAFETY: ctx is the pool's `Shared`, live until every thread is joined.
-    if let Some(hook) = unsafe { &(*shared).on_thread_start } {
-        run_hook(hook, index, temporary, "on_thread_start");
-    }
-}
-
-unsafe extern "C" fn thread_stopping(ctx: *mut c_void, index: c_uint, temporary: i32) {
-    let shared = ctx as *const Shared;
-    // SAFETY: as in thread_started.
-    if let Some(hook) = unsafe { &(*shared).on_thread_stop } {
-        run_hook(hook, index, temporary, "on_thread_stop");
-    }
-    job::set_current_pool(ptr::null(), None);
-}
-
-fn run_hook(hook: &ThreadHook, index: c_uint, temporary: i32, name: &str) {
-    let info = ThreadInfo {
-        index: index as usize,
-        temporary: temporary != 0,
-    };
-    if panic::catch_unwind(AssertUnwindSafe(|| hook(info))).is_err() {
-        eprintln!("wpool: the {name} hook panicked; the thread goes on");
-    }
-}
+use crate::thread::{self, PanicHandler, Shared, ThreadHook, ThreadInfo};
 
 /// Configures a [`Pool`]; made by [`Pool::builder`]. Every field of the C
 /// pool's configuration has a method; unset ones keep the C defaults.
@@ -555,31 +399,21 @@ impl Builder {
         cfg.thread_name = name.as_ref().map_or(ptr::null(), |n| n.as_ptr());
         cfg.pin_workers = i32::from(self.pin_workers);
 
-        let shared = Box::new(Shared {
-            raw: AtomicPtr::new(ptr::null_mut()),
-            panics: AtomicU64::new(0),
-            panic_handler: self.panic_handler,
-            on_thread_start: self.on_thread_start,
-            on_thread_stop: self.on_thread_stop,
-        });
-        cfg.on_thread_start = Some(thread_started);
-        cfg.on_thread_stop = Some(thread_stopping);
-        cfg.hook_ctx = &*shared as *const Shared as *mut c_void;
+        let shared = Shared::new(
+            self.panic_handler,
+            self.on_thread_start,
+            self.on_thread_stop,
+        );
+        shared.install_hooks(&mut cfg);
 
         let mut raw = ptr::null_mut();
         // SAFETY: cfg and raw are valid for the call; cfg is not retained
         // (the name is copied). hook_ctx stays valid: `shared` is kept in the
         // Pool and freed only after wpool_destroy joined every thread.
         check(unsafe { sys::wpool_create(&cfg, &mut raw) })?;
-        // Release: threads that read it (Shared::raw) see a created pool.
-        shared.raw.store(raw, Ordering::Release);
+        shared.set_raw(raw);
         let raw = NonNull::new(raw).expect("wpool_create returned OK without a pool");
-        Ok(Pool {
-            inner: Arc::new(Inner {
-                raw,
-                shared: Some(shared),
-            }),
-        })
+        Ok(Pool::from_parts(raw, shared))
     }
 }
 
@@ -601,133 +435,6 @@ fn to_ms(field: &'static str, d: Duration) -> Result<u32, Error> {
     u32::try_from(ms)
         .map_err(|_| Error::InvalidConfig(ConfigError::at_most_ms(field, ms, u32::MAX.into())))
 }
-
-/// A timeout for the C API: saturates below `WPOOL_FOREVER`, which would
-/// mean "wait forever". Zero means "try once" to C (`Full`), which
-/// `Pool::enqueue` reports as a timeout like any other bounded wait.
-pub(crate) fn to_timeout_ns(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos())
-        .unwrap_or(u64::MAX)
-        .min(sys::WPOOL_FOREVER - 1)
-}
-
-/// The owner of the C pool; shut down and destroyed when the last `Pool`
-/// clone goes.
-struct Inner {
-    raw: NonNull<sys::wpool>,
-    /// `Some` until drop; freed after the pool's threads are joined.
-    shared: Option<Box<Shared>>,
-}
-
-// SAFETY: the C API may be called from any thread, concurrently, on a live
-// pool (wpool.h, "Threading"); `Inner` only frees it in `drop`, when no other
-// reference exists. `Shared` holds only `Send + Sync` data and atomics.
-unsafe impl Send for Inner {}
-// SAFETY: as above: every method takes `&self` and calls thread-safe C.
-unsafe impl Sync for Inner {}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        let doomed = Doomed {
-            raw: self.raw,
-            shared: self.shared.take(),
-        };
-        // SAFETY: the pool is live until `doomed` destroys it.
-        if unsafe { sys::wpool_in_pool(self.raw.as_ptr()) } == 0 {
-            doomed.destroy();
-            return;
-        }
-        // The last handle was dropped by one of the pool's own jobs, which
-        // cannot wait for itself: a helper thread waits instead.
-        let spawned = std::thread::Builder::new()
-            .name("wpool-drop".into())
-            .spawn(move || doomed.destroy());
-        if spawned.is_err() {
-            eprintln!("wpool: no thread to destroy a pool dropped by its own job; it is leaked");
-        }
-    }
-}
-
-/// A pool whose last handle is gone, on its way to `wpool_destroy`.
-struct Doomed {
-    raw: NonNull<sys::wpool>,
-    shared: Option<Box<Shared>>,
-}
-
-// SAFETY: the pool may be destroyed from any thread, and this is its only
-// owner left; `Shared` is Send.
-unsafe impl Send for Doomed {}
-
-impl Doomed {
-    fn destroy(self) {
-        // SAFETY: nothing else refers to the pool any more. wpool_destroy
-        // waits for every queued and running job, joins the threads and frees
-        // the pool; only then is the hooks' context (`shared`) freed.
-        unsafe { sys::wpool_destroy(self.raw.as_ptr()) };
-        drop(self.shared);
-    }
-}
-
-/// A priority worker pool.
-///
-/// `Pool` is a cheap handle (an `Arc` inside): clones share one pool, and it
-/// is `Send + Sync`. When the last clone is dropped the pool shuts down,
-/// **waiting for every accepted job** (queued and running) to finish, then
-/// joins its threads; use [`shutdown_timeout`](Pool::shutdown_timeout) first
-/// to bound that wait. A pool dropped by one of its own jobs is destroyed on
-/// a helper thread instead (it cannot wait for itself).
-///
-/// # Submitting
-///
-/// | waits for room | fails at once when full | bounded wait | returns |
-/// |---|---|---|---|
-/// | [`spawn`](Pool::spawn) | [`try_spawn`](Pool::try_spawn) | [`spawn_timeout`](Pool::spawn_timeout) | `()`: fire and forget |
-/// | [`submit`](Pool::submit) | [`try_submit`](Pool::try_submit) | [`submit_timeout`](Pool::submit_timeout) | a [`JoinHandle`] |
-///
-/// A failed submission gives the closure back ([`SpawnError::into_inner`]).
-/// Fire-and-forget is the cheapest path: a closure that fits in a pointer
-/// (one `Arc`, one reference, or nothing captured) is stored in the queue
-/// as is; one of up to 128 bytes goes in a block recycled between threads
-/// (no allocation once warm); a larger one is boxed once.
-///
-/// Every accepted job is either run or, if a shutdown's deadline passes
-/// before it starts, discarded: its closure is dropped, running its
-/// destructors. Never both, never neither.
-///
-/// ```
-/// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use std::sync::Arc;
-/// use wpool::{Pool, Priority};
-///
-/// let pool = Pool::builder().workers(2).build()?;
-/// let done = Arc::new(AtomicUsize::new(0));
-/// for _ in 0..1000 {
-///     let done = done.clone();
-///     pool.spawn(Priority::Low, move || { done.fetch_add(1, Ordering::Relaxed); }).unwrap();
-/// }
-/// let answer = pool.submit(Priority::High, || 6 * 7).unwrap();
-/// assert_eq!(answer.join().unwrap(), 42);
-/// drop(pool); // waits for the 1000 jobs
-/// assert_eq!(done.load(Ordering::Relaxed), 1000);
-/// # Ok::<(), wpool::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct Pool {
-    inner: Arc<Inner>,
-}
-
-impl fmt::Debug for Pool {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pool")
-            .field("raw", &self.inner.raw)
-            .finish_non_exhaustive()
-    }
-}
-
-/// How long a submission waits for room: `0` tries once, `WPOOL_FOREVER`
-/// waits.
-pub(crate) const TRY: u64 = 0;
-pub(crate) const WAIT: u64 = sys::WPOOL_FOREVER;
 
 impl Pool {
     /// A builder to configure a pool.
@@ -756,38 +463,6 @@ impl Pool {
     /// As [`Builder::build`].
     pub fn new() -> Result<Pool, Error> {
         Builder::default().build()
-    }
-
-    pub(crate) fn raw(&self) -> *mut sys::wpool {
-        self.inner.raw.as_ptr()
-    }
-
-    /// Queues `job`, waiting up to `timeout_ns` (`TRY`, `WAIT` or a bound);
-    /// gives it back with the error if the pool refused it. A bounded wait
-    /// that failed for want of room is `TimedOut`.
-    ///
-    /// # Safety
-    ///
-    /// Everything `J` borrows must outlive its run or discard.
-    pub(crate) unsafe fn enqueue<J: Job>(
-        &self,
-        prio: Priority,
-        job: J,
-        timeout_ns: u64,
-    ) -> Result<(), (Error, J)> {
-        // SAFETY: the pool is live while `self` exists; the caller
-        // guarantees the job's borrows.
-        unsafe { enqueue(self.raw(), prio.raw(), job, timeout_ns) }.map_err(|(rc, job)| {
-            let err = Error::from_code(rc).unwrap_or(Error::Unknown(rc));
-            (
-                if timeout_ns != TRY && err == Error::Full {
-                    Error::TimedOut
-                } else {
-                    err
-                },
-                job,
-            )
-        })
     }
 
     /// Queues every closure of `jobs` at `prio`, in order, with one
@@ -1153,7 +828,7 @@ impl Pool {
         // it (they only grow).
         let before = self.stats();
         // SAFETY: the pool is live while `self` exists.
-        let rc = job::reporting_to(self.shared(), || unsafe {
+        let rc = thread::reporting_to(self.shared(), || unsafe {
             sys::wpool_shutdown(self.raw(), timeout_ns)
         });
         let timed_out = match Error::from_code(rc) {
@@ -1192,10 +867,6 @@ impl Pool {
         Stats::from_raw(raw, self.shared().panics())
     }
 
-    fn shared(&self) -> &Shared {
-        self.inner.shared.as_deref().expect("present until drop")
-    }
-
     /// True when the calling thread is one of this pool's threads.
     ///
     /// ```
@@ -1210,20 +881,6 @@ impl Pool {
     pub fn in_pool(&self) -> bool {
         // SAFETY: the pool is live while `self` exists.
         unsafe { sys::wpool_in_pool(self.raw()) != 0 }
-    }
-}
-
-pub(crate) fn try_error<F>(err: Error, f: F) -> TrySpawnError<F> {
-    match err {
-        Error::Closed => TrySpawnError::Closed(f),
-        _ => TrySpawnError::Full(f),
-    }
-}
-
-pub(crate) fn timeout_error<F>(err: Error, f: F) -> SpawnTimeoutError<F> {
-    match err {
-        Error::Closed => SpawnTimeoutError::Closed(f),
-        _ => SpawnTimeoutError::Timeout(f),
     }
 }
 

@@ -8,10 +8,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use crate::error::{Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError};
+use crate::error::{
+    timeout_error, try_error, Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError,
+};
 use crate::handle::{joinable, PacketRef};
-use crate::job::{self, Detached, Job};
-use crate::pool::{timeout_error, to_timeout_ns, try_error, Pool, Priority, TRY, WAIT};
+use crate::inner::{to_timeout_ns, Pool, TRY, WAIT};
+use crate::job::{Detached, Job};
+use crate::priority::Priority;
+use crate::thread;
 
 /// A scope to spawn jobs that borrow from the stack; made by
 /// [`Pool::scope`].
@@ -74,29 +78,10 @@ struct ScopeState {
 
 impl ScopeState {
     fn wait_all(&self) {
-        let mut nap = Duration::from_micros(50);
         // Acquire: pairs with the AcqRel decrement, so the jobs' effects are
         // visible once the count reads 0.
-        while self.pending.load(Ordering::Acquire) != 0 {
-            if job::help_current_pool() {
-                continue;
-            }
-            let guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-            if self.pending.load(Ordering::Acquire) == 0 {
-                break;
-            }
-            if job::current_thread().is_some() {
-                // A pool thread: wake now and then to help with new work.
-                drop(
-                    self.all_done
-                        .wait_timeout(guard, nap)
-                        .unwrap_or_else(|p| p.into_inner()),
-                );
-                nap = (nap * 2).min(Duration::from_millis(10));
-            } else {
-                drop(self.all_done.wait(guard).unwrap_or_else(|p| p.into_inner()));
-            }
-        }
+        let ready = |_: &mut ()| self.pending.load(Ordering::Acquire) == 0;
+        let _done = thread::help_until(&self.lock, &self.all_done, ready, |_| ());
     }
 }
 

@@ -1,4 +1,4 @@
-//! Typed statistics.
+//! Typed statistics: `Stats` and `PriorityStats`, from the C snapshot.
 
 use std::fmt;
 use std::ops::Index;
@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use wpool_sys as sys;
 
-use crate::pool::Priority;
+use crate::priority::Priority;
 
 /// Counters and queue-wait figures of one priority level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
