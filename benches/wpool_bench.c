@@ -9,6 +9,15 @@
  *   latency  queue wait (start - submit) of High jobs arriving every 1 ms
  *            while both workers are saturated by 5 ms Low jobs: p50/p99/max.
  *
+ * Why a C benchmark beside the criterion comparison (benches/benches/compare,
+ * which defines the scenarios): it pits the C API against C pools and needs
+ * no Rust. Its three follow compare's empty_1p1w/empty_2p2w, cpu_4us_1p2w and
+ * high_wait_2w (same jobs, shapes, 32-deep Low backlog, 200 us top-up); they
+ * differ in fixed counts (2e6 empty jobs, 1e6 for GThreadPool; 1e5 CPU jobs;
+ * 1000 High jobs; the median of --reps, where criterion picks its own) and in
+ * wpool's High-wait pool, capped here at 2 temporary workers (compare keeps
+ * the default, 4).
+ *
  * Usage: wpool_bench [--quick] [--scenario empty|cpu|latency] [--impl NAME]
  *                    [--reps N]
  * --quick runs everything with tiny counts (a smoke test: it checks that every

@@ -16,6 +16,11 @@
 //!   saturate both workers (p50/p99/max written beside criterion's output).
 //! - `burst_1e6_2w`: 10^6 jobs into an idle pool: drain time, then the CPU
 //!   used while idle afterwards.
+//!
+//! These are the scenarios' definition. `benches/wpool_bench.c` repeats
+//! three of them in C (empty 1P/1W and 2P/2W, CPU, High wait) because it
+//! pits the C API against C pools (mutex+condvar, GThreadPool) that this
+//! harness cannot host; its header states where it differs.
 
 mod contenders;
 mod extras;

@@ -2,6 +2,9 @@
 //! to end in `run` (criterion's `iter_custom`); pools are made before the
 //! first run, outside the timing, and figures criterion cannot hold are
 //! measured once per pool, untimed, in `before`/`after`.
+//!
+//! `benches/wpool_bench.c` follows scenarios 1 (1P/1W, 2P/2W), 2 and 4 in C:
+//! a change of their jobs or parameters here goes there too.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

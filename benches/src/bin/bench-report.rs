@@ -37,6 +37,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::{
+    ChartBuilder, Color, DrawingArea, DrawingAreaErrorKind, EmptyElement, FontStyle,
+    IntoDrawingArea, IntoFont, IntoLogRange, PathElement, RGBColor, Rectangle, SVGBackend, Text,
+    TextStyle, BLACK, WHITE,
+};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::Value;
 
 const BEGIN_MARKER: &str = "<!-- bench-table:begin -->";
@@ -52,7 +60,7 @@ struct Impl {
     /// The label in the plot.
     label: &'static str,
     /// The bar colour in the plot.
-    colour: &'static str,
+    colour: RGBColor,
     /// Whether this is one of wpool's own columns (as opposed to a peer).
     ours: bool,
 }
@@ -63,56 +71,56 @@ static IMPLS: [Impl; 8] = [
         id: "wpool",
         header: "`wpool`",
         label: "wpool",
-        colour: "#1f5fbf",
+        colour: RGBColor(0x1f, 0x5f, 0xbf),
         ours: true,
     },
     Impl {
         id: "wpool-sys",
         header: "`wpool-sys`",
         label: "wpool-sys",
-        colour: "#e8730c",
+        colour: RGBColor(0xe8, 0x73, 0x0c),
         ours: true,
     },
     Impl {
         id: "crossbeam-fn",
         header: "`crossbeam-channel` of (fn, u64)",
         label: "crossbeam (fn, u64)",
-        colour: "#6b7385",
+        colour: RGBColor(0x6b, 0x73, 0x85),
         ours: false,
     },
     Impl {
         id: "crossbeam-channel",
         header: "`crossbeam-channel` of boxed closures",
         label: "crossbeam (boxed)",
-        colour: "#8a94a6",
+        colour: RGBColor(0x8a, 0x94, 0xa6),
         ours: false,
     },
     Impl {
         id: "rayon",
         header: "`rayon`",
         label: "rayon",
-        colour: "#a3a3a3",
+        colour: RGBColor(0xa3, 0xa3, 0xa3),
         ours: false,
     },
     Impl {
         id: "threadpool",
         header: "`threadpool`",
         label: "threadpool",
-        colour: "#9fae9c",
+        colour: RGBColor(0x9f, 0xae, 0x9c),
         ours: false,
     },
     Impl {
         id: "tokio",
         header: "`tokio` (spawn_blocking)",
         label: "tokio spawn_blocking",
-        colour: "#b8a88a",
+        colour: RGBColor(0xb8, 0xa8, 0x8a),
         ours: false,
     },
     Impl {
         id: "std-thread",
         header: "`std::thread` per job",
         label: "std::thread per job",
-        colour: "#c2b0c6",
+        colour: RGBColor(0xc2, 0xb0, 0xc6),
         ours: false,
     },
 ];
@@ -170,7 +178,7 @@ fn run() -> Result<(), String> {
     let svg_path = opts.svg.unwrap_or_else(|| root.join("benches/results.svg"));
     write_readme(&readme, &md)?;
     let panels = panels(&results);
-    fs::write(&svg_path, svg(&results, &panels))
+    fs::write(&svg_path, svg(&results, &panels)?)
         .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;
     println!(
         "bench-report: {} of {} results found in {}",
@@ -822,31 +830,23 @@ fn bars(r: &Results) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------
-// The plot
+// The plot, drawn with `plotters`: a panel per scenario, a horizontal bar per
+// implementation (three for the empty jobs), log-scale value axes.
 
-const WIDTH: f64 = 900.0;
-const MARGIN: f64 = 12.0;
-const HEADER_H: f64 = 74.0;
+const WIDTH: u32 = 900;
+const MARGIN: i32 = 12;
+const HEADER_H: u32 = 74;
 /// The bars start here; the implementation labels end left of it.
-const PLOT_X0: f64 = 200.0;
-/// The end of the axis; the value labels go beyond.
-const PLOT_X1: f64 = 810.0;
-const TITLE_H: f64 = 26.0;
+const PLOT_X0: u32 = 200;
+/// Right of the axis: room for the value labels.
+const VALUE_W: u32 = 90;
+const TITLE_H: u32 = 26;
 const ROW_H: f64 = 16.0;
 const BAR_H: f64 = 11.0;
 const GROUP_GAP: f64 = 5.0;
-const AXIS_H: f64 = 18.0;
-const PANEL_GAP: f64 = 18.0;
-const FONT: &str = "-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif";
-// Text attributes.
-const TITLE_TEXT: &str = r##"font-size="17" font-weight="bold" fill="#111""##;
-const SUBTITLE_TEXT: &str = r##"font-size="11.5" fill="#555""##;
-const PANEL_TEXT: &str = r##"font-size="13" font-weight="bold" fill="#222""##;
-const NOTE_TEXT: &str = r##"font-size="11" fill="#888""##;
-const AXIS_TEXT: &str = r##"font-size="10" fill="#666" text-anchor="middle""##;
-const SUB_TEXT: &str = r##"font-size="10" fill="#777" text-anchor="end""##;
-/// Value labels, with a white halo so that they stay legible over lines.
-const VALUE_TEXT: &str = r##"font-size="11" fill="#333" stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke""##;
+const AXIS_H: u32 = 18;
+const PANEL_GAP: u32 = 18;
+const FONT: &str = "Helvetica, Arial, sans-serif";
 
 /// One bar: a value, maybe a sub-label (the shape) and a tick (p50).
 struct Bar {
@@ -899,19 +899,23 @@ impl Panel {
         bars.chain([self.reference]).flatten()
     }
 
-    fn bar_count(&self) -> usize {
-        self.series.iter().map(|s| s.bars.len()).sum()
-    }
-
-    fn height(&self) -> f64 {
-        if self.series.is_empty() {
-            return TITLE_H + AXIS_H + PANEL_GAP;
-        }
-        TITLE_H + self.plot_height() + AXIS_H + PANEL_GAP
+    /// Each series with the offsets from the plot's top of its bars' rows.
+    fn rows(&self) -> impl Iterator<Item = (&Series, Vec<f64>)> {
+        let mut top = 0.0;
+        self.series.iter().map(move |s| {
+            let rows = (0..s.bars.len()).map(|i| top + i as f64 * ROW_H).collect();
+            top += s.bars.len() as f64 * ROW_H + GROUP_GAP;
+            (s, rows)
+        })
     }
 
     fn plot_height(&self) -> f64 {
-        self.bar_count() as f64 * ROW_H + (self.series.len().max(1) - 1) as f64 * GROUP_GAP
+        let bars: usize = self.series.iter().map(|s| s.bars.len()).sum();
+        bars as f64 * ROW_H + self.series.len().saturating_sub(1) as f64 * GROUP_GAP
+    }
+
+    fn height(&self) -> u32 {
+        TITLE_H + self.plot_height().ceil() as u32 + AXIS_H + PANEL_GAP
     }
 }
 
@@ -989,27 +993,12 @@ fn high_panel(r: &Results) -> Panel {
     panel
 }
 
-/// A log10 axis from one decade to another.
-struct LogScale {
-    lo: f64,
-    hi: f64,
-}
-
-impl LogScale {
-    fn covering(values: impl Iterator<Item = f64>) -> LogScale {
-        let (min, max) = values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        let lo = min.log10().floor();
-        let hi = max.log10().ceil().max(lo + 1.0);
-        LogScale { lo, hi }
-    }
-
-    fn x(&self, v: f64) -> f64 {
-        PLOT_X0 + (v.log10() - self.lo) / (self.hi - self.lo) * (PLOT_X1 - PLOT_X0)
-    }
-
-    fn decades(&self) -> impl Iterator<Item = f64> {
-        (self.lo as i32..=self.hi as i32).map(|e| 10f64.powi(e))
-    }
+/// The whole decades around `values`, at least one apart.
+fn decades(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (min, max) = values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let lo = min.log10().floor();
+    let hi = max.log10().ceil().max(lo + 1.0);
+    (10f64.powf(lo), 10f64.powf(hi))
 }
 
 /// A decade as a short label: 0.1, 1, 10, 1k, 10M, ...
@@ -1022,37 +1011,6 @@ fn fmt_decade(v: f64) -> String {
         0.. => format!("{}", 10i64.pow(e as u32)),
         _ => format!("{v:.*}", (-e) as usize),
     }
-}
-
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A `<text>` element; `attrs` go in as they are, `content` is escaped.
-fn text(out: &mut String, x: f64, y: f64, attrs: &str, content: &str) {
-    let _ = writeln!(
-        out,
-        r#"<text x="{x:.1}" y="{y:.1}" {attrs}>{}</text>"#,
-        xml(content)
-    );
-}
-
-fn line(out: &mut String, (x1, y1): (f64, f64), (x2, y2): (f64, f64), attrs: &str) {
-    let _ = writeln!(
-        out,
-        r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" {attrs}/>"#
-    );
 }
 
 /// The two lines under the plot's title: commit, date and compiler; machine.
@@ -1085,120 +1043,124 @@ fn svg_subtitle(r: &Results) -> [String; 2] {
     ]
 }
 
-fn svg(r: &Results, panels: &[Panel]) -> String {
-    let height = HEADER_H + panels.iter().map(Panel::height).sum::<f64>();
-    let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height:.0}\" \
-         viewBox=\"0 0 {WIDTH} {height:.0}\" font-family=\"{FONT}\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
-    );
-    let title = "wpool against other Rust thread pools: criterion estimates, log-scale axes";
-    text(&mut out, MARGIN, 24.0, TITLE_TEXT, title);
-    for (i, sub) in svg_subtitle(r).iter().enumerate() {
-        text(&mut out, MARGIN, 43.0 + 15.0 * i as f64, SUBTITLE_TEXT, sub);
-    }
-    let mut top = HEADER_H;
-    for panel in panels {
-        render_panel(&mut out, panel, top);
-        top += panel.height();
-    }
-    out.push_str("</svg>\n");
-    out
+/// A `px`-pixel font (plotters' SVG writes `font-size` as the size ÷ 1.24).
+fn font(px: f64, bold: bool, grey: u8) -> TextStyle<'static> {
+    let style = if bold {
+        FontStyle::Bold
+    } else {
+        FontStyle::Normal
+    };
+    let font = (FONT, px * 1.24).into_font().style(style);
+    font.color(&RGBColor(grey, grey, grey))
 }
 
-fn render_panel(out: &mut String, panel: &Panel, top: f64) {
-    text(out, MARGIN, top + 15.0, PANEL_TEXT, &panel.title);
-    let plot_top = top + TITLE_H;
-    if panel.series.is_empty() {
-        text(out, PLOT_X0, plot_top + 10.0, NOTE_TEXT, "not measured");
-        return;
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Drawn = Result<(), DrawingAreaErrorKind<std::io::Error>>;
+
+fn svg(r: &Results, panels: &[Panel]) -> Result<String, String> {
+    let height = HEADER_H + panels.iter().map(Panel::height).sum::<u32>();
+    let mut out = String::new();
+    draw(&mut out, height, r, panels).map_err(|e| format!("cannot draw the plot: {e}"))?;
+    Ok(out)
+}
+
+fn draw(out: &mut String, height: u32, r: &Results, panels: &[Panel]) -> Drawn {
+    let root = SVGBackend::with_string(out, (WIDTH, height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let title = "wpool against other Rust thread pools: criterion estimates, log-scale axes";
+    root.draw(&Text::new(title, (MARGIN, 10), font(17.0, true, 0x11)))?;
+    for (i, sub) in svg_subtitle(r).into_iter().enumerate() {
+        let y = 33 + 15 * i as i32;
+        root.draw(&Text::new(sub, (MARGIN, y), font(11.5, false, 0x55)))?;
     }
-    let plot_bottom = plot_top + panel.plot_height();
-    let scale = LogScale::covering(panel.values());
-    render_grid(out, &scale, plot_top, plot_bottom);
-    // The labels go last, over the bars and the reference line.
-    let mut labels = String::new();
-    let mut y = plot_top;
-    for series in &panel.series {
-        y = render_series(out, &mut labels, series, &scale, y) + GROUP_GAP;
+    let mut rest = root.split_vertically(HEADER_H).1;
+    for panel in panels {
+        let (area, below) = rest.split_vertically(panel.height());
+        draw_panel(&area, panel)?;
+        rest = below;
+    }
+    root.present()
+}
+
+fn draw_panel(area: &Area, panel: &Panel) -> Drawn {
+    let title = panel.title.as_str();
+    area.draw(&Text::new(title, (MARGIN, 4), font(13.0, true, 0x22)))?;
+    let body = area.split_vertically(TITLE_H).1;
+    if panel.series.is_empty() {
+        let note = font(11.0, false, 0x88);
+        return body.draw(&Text::new("not measured", (PLOT_X0 as i32, 2), note));
+    }
+    let h = panel.plot_height();
+    let (lo, hi) = decades(panel.values());
+    let mut chart = ChartBuilder::on(&body)
+        .margin_left(PLOT_X0)
+        .margin_right(VALUE_W)
+        .margin_bottom(PANEL_GAP)
+        .x_label_area_size(AXIS_H)
+        .build_cartesian_2d((lo..hi).log_scale(), 0.0..h)?;
+    let axis_labels = (hi / lo).log10().round() as usize + 1;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .x_labels(axis_labels)
+        .x_max_light_lines(0)
+        .x_label_formatter(&|v| fmt_decade(*v))
+        .x_label_style(font(10.0, false, 0x66))
+        .bold_line_style(RGBColor(0xe2, 0xe2, 0xe2))
+        .axis_style(RGBColor(0x99, 0x99, 0x99))
+        .draw()?;
+
+    // The plot's y runs up from its bottom; rows are laid out from its top.
+    let y = |from_top: f64| h - from_top;
+    let plot = chart.plotting_area();
+    for (series, rows) in panel.rows() {
+        for (bar, top) in series.bars.iter().zip(rows) {
+            let (y0, y1) = (
+                y(top + (ROW_H - BAR_H) / 2.0),
+                y(top + (ROW_H + BAR_H) / 2.0),
+            );
+            // At least a sliver, should a value sit on the axis's first decade.
+            let rect = [(lo, y0), (bar.value.max(lo * 1.01), y1)];
+            plot.draw(&Rectangle::new(rect, series.imp.colour.filled()))?;
+            if let Some(t) = bar.tick {
+                let tick = vec![(t, y0 + 1.5), (t, y1 - 1.5)];
+                plot.draw(&PathElement::new(tick, BLACK.stroke_width(2)))?;
+            }
+        }
     }
     if let Some(v) = panel.reference {
-        let x = scale.x(v);
-        line(
-            out,
-            (x, plot_top - 4.0),
-            (x, plot_bottom + 3.0),
-            r##"stroke="#333" stroke-width="1.2" stroke-dasharray="4 3""##,
-        );
+        let line = vec![(v, y(-4.0)), (v, y(h + 3.0))];
+        let style = RGBColor(0x33, 0x33, 0x33).stroke_width(1);
+        plot.draw(&DashedPathElement::new(line, 4, 3, style))?;
     }
-    out.push_str(&labels);
-}
-
-/// Decade gridlines and their labels under the plot.
-fn render_grid(out: &mut String, scale: &LogScale, top: f64, bottom: f64) {
-    for d in scale.decades() {
-        let x = scale.x(d);
-        let colour = if x <= PLOT_X0 + 0.5 {
-            "#999999"
-        } else {
-            "#e2e2e2"
-        };
-        line(
-            out,
-            (x, top - 3.0),
-            (x, bottom + 3.0),
-            &format!(r#"stroke="{colour}" stroke-width="1""#),
-        );
-        text(out, x, bottom + 15.0, AXIS_TEXT, &fmt_decade(d));
-    }
-}
-
-/// One implementation's bars from `top` down, into `out`, and their labels,
-/// into `labels`; returns where they end.
-fn render_series(
-    out: &mut String,
-    labels: &mut String,
-    series: &Series,
-    scale: &LogScale,
-    top: f64,
-) -> f64 {
-    let imp = series.imp;
-    let mut y = top;
-    for bar in &series.bars {
-        let bar_top = y + (ROW_H - BAR_H) / 2.0;
-        let x_end = scale.x(bar.value).max(PLOT_X0 + 1.0);
-        let _ = writeln!(
-            out,
-            r#"<rect x="{PLOT_X0:.1}" y="{bar_top:.1}" width="{:.1}" height="{BAR_H:.1}" fill="{}"/>"#,
-            x_end - PLOT_X0,
-            imp.colour
-        );
-        if let Some(t) = bar.tick {
-            let x = scale.x(t);
-            line(
-                out,
-                (x, bar_top - 1.5),
-                (x, bar_top + BAR_H + 1.5),
-                r##"stroke="#111" stroke-width="2""##,
-            );
-        }
-        let baseline = y + ROW_H / 2.0 + 4.0;
-        text(labels, x_end + 4.0, baseline, VALUE_TEXT, &bar.label);
-        if let Some(sub) = bar.sub {
-            text(labels, PLOT_X0 - 6.0, baseline, SUB_TEXT, sub);
-        }
-        y += ROW_H;
-    }
-    let has_sub = series.bars.iter().any(|b| b.sub.is_some());
-    let label_x = if has_sub {
-        PLOT_X0 - 44.0
-    } else {
-        PLOT_X0 - 6.0
+    // The labels last, over the bars and the reference line; `dx` is in
+    // pixels from the point `at`.
+    let label = |at: (f64, f64), dx: i32, text: &str, style: TextStyle, h_pos| {
+        let style = style.pos(Pos::new(h_pos, VPos::Center));
+        plot.draw(&(EmptyElement::at(at) + Text::new(text.to_string(), (dx, 0), style)))
     };
-    let weight = if imp.ours { "bold" } else { "normal" };
-    let attrs = format!(r##"font-size="12" font-weight="{weight}" fill="#222" text-anchor="end""##);
-    text(labels, label_x, (top + y) / 2.0 + 4.0, &attrs, imp.label);
-    y
+    for (series, rows) in panel.rows() {
+        for (bar, &top) in series.bars.iter().zip(&rows) {
+            let mid = y(top + ROW_H / 2.0);
+            label(
+                (bar.value, mid),
+                4,
+                &bar.label,
+                font(11.0, false, 0x33),
+                HPos::Left,
+            )?;
+            if let Some(sub) = bar.sub {
+                label((lo, mid), -6, sub, font(10.0, false, 0x77), HPos::Right)?;
+            }
+        }
+        let has_sub = series.bars.iter().any(|b| b.sub.is_some());
+        let dx = if has_sub { -44 } else { -6 };
+        let mid = y((rows[0] + rows[rows.len() - 1] + ROW_H) / 2.0);
+        let style = font(12.0, series.imp.ours, 0x22);
+        label((lo, mid), dx, series.imp.label, style, HPos::Right)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1388,6 +1350,30 @@ mod tests {
         assert!(md.contains(DASH));
         assert!(bars(&r).iter().any(|l| l.contains("not measured")));
         assert!(p99_bar(&r).contains("`wpool` not measured"));
+    }
+
+    #[test]
+    fn the_plot_has_every_panel_and_marks_the_missing_ones() {
+        let f = Fixture::new("plot");
+        f.bench("empty_1p1w", "wpool", Some(30.0), 30.0, 1);
+        f.bench("empty_1p2w", "rayon", Some(100.0), 100.0, 1);
+        let r = f.load();
+        let panels = panels(&r);
+        let svg = svg(&r, &panels).unwrap();
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.trim_end().ends_with("</svg>"), "{svg}");
+        for panel in &panels {
+            assert!(svg.contains(&panel.title), "{}", panel.title);
+        }
+        // plotters writes each text on a line of its own.
+        let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+        for text in ["30.0", "100", "1P/1W", "1P/2W", "wpool", "rayon"] {
+            assert!(texts.contains(&text), "{text}");
+        }
+        // Four panels without a figure; the machine is unknown.
+        let missing = texts.iter().filter(|t| **t == "not measured").count();
+        assert_eq!(missing, 4);
+        assert!(svg.contains("machine and commit unknown"));
     }
 
     #[test]
