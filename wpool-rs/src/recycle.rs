@@ -232,11 +232,11 @@ mod tests {
             // SAFETY: blocks from alloc, not used again.
             unsafe { free(b) };
         }
-        // This thread's cache (and the depot) now hold them: the next ones
-        // come from there.
-        let again: Vec<_> = (0..60).map(|_| alloc()).collect();
-        // (another test thread may take magazines from the depot meanwhile,
-        // but this thread's own cache serves these first)
+        // This thread's cache now holds at least MAGAZINE + 1 of them (it
+        // spills MAGAZINE to the depot when full, then took one more): the
+        // next MAGAZINE come from it. More could come from the depot, where
+        // another test thread's magazines may sit (60 here failed once).
+        let again: Vec<_> = (0..MAGAZINE).map(|_| alloc()).collect();
         let known: HashSet<_> = first.iter().collect();
         assert!(again.iter().all(|b| known.contains(b)));
         for b in again {
