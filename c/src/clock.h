@@ -10,6 +10,8 @@
 #ifndef WP_CLOCK_H
 #define WP_CLOCK_H
 
+#include "arch.h"
+
 #include <stdint.h>
 #include <time.h>
 
@@ -24,10 +26,11 @@ __extension__ typedef unsigned __int128 wp_u128;
  * start): a cache line of its own, so no neighbouring variable that some
  * thread writes can make those reads miss. */
 typedef struct wp_clock_params {
-    _Alignas(64) int uses_tsc; /* ticks are TSC cycles */
-    uint64_t ns_per_tick_q32;  /* nanoseconds per tick, 32.32 fixed point */
+    _Alignas(WP_CACHE_LINE) int uses_tsc; /* ticks are TSC cycles */
+    uint64_t ns_per_tick_q32;             /* nanoseconds per tick, 32.32 fixed point */
     uint64_t ticks_per_ms;
-    char pad[64 - 2 * sizeof(uint64_t) - sizeof(int) - 4];
+    /* The rest of the line (4: the hole after uses_tsc). */
+    char pad[WP_CACHE_LINE - 2 * sizeof(uint64_t) - sizeof(int) - 4];
 } wp_clock_params;
 extern wp_clock_params wp_clock;
 

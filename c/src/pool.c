@@ -4,6 +4,7 @@
  */
 #include "pool_internal.h"
 
+#include "backoff.h"
 #include "clock.h"
 #include "park.h"
 
@@ -213,8 +214,11 @@ static inline bool valid_prio(wpool_priority prio) {
     return (unsigned)prio < (unsigned)WPOOL_PRIORITIES;
 }
 
-/* How long a producer waiting for room beside another one polls first. */
-#define WP_ROOM_SPIN_NS 8000u
+/* How long a producer waiting for room beside another one polls first, and
+ * how long it pauses between its looks at the slot and the clock: 2^4 = 16
+ * pauses. */
+#define WP_ROOM_SPIN_NS   8000u
+#define WP_ROOM_POLL_STEP 4
 /* A parked producer re-checks for any room after this long, doubling up to
  * the maximum while it stays parked. */
 #define WP_ROOM_PATIENCE_NS     1000000u
@@ -252,9 +256,10 @@ static int wait_for_room(wpool *p, int prio, const wpool_task *t, uint64_t timeo
         if (!spun && atomic_load_explicit(&r->room_waiters, memory_order_relaxed) > 1) {
             spun = true;
             uint64_t until = wp_now_ns() + WP_ROOM_SPIN_NS;
+            wp_backoff poll;
+            wp_backoff_init(&poll, WP_ROOM_POLL_STEP, WP_ROOM_POLL_STEP);
             while (!wp_ring_room_hint(r) && wp_now_ns() < until)
-                for (unsigned i = 0; i < 16; i++)
-                    wp_cpu_relax();
+                wp_backoff_spin(&poll);
             continue;
         }
         uint32_t epoch = atomic_load_explicit(&r->room_epoch, memory_order_seq_cst);
@@ -412,7 +417,7 @@ static void discard_queued(wpool *p) {
     for (int prio = 0; prio < WPOOL_PRIORITIES; prio++) {
         wp_ring *r = &p->rings[prio];
         wp_backoff b;
-        wp_backoff_init(&b);
+        wp_backoff_init(&b, 0, WP_BACKOFF_SNOOZE_LIMIT);
         while (wp_ring_nonempty(r)) {
             wpool_task t;
             uint64_t stamp;

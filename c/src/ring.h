@@ -18,14 +18,14 @@
 
 #include "wpool.h"
 
+#include "arch.h"
+#include "backoff.h"
 #include "clock.h"
-#include "spinlock.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define WP_CACHE_LINE  64
 #define WP_RING_CLOSED ((uint64_t)1 << 63)
 
 /* One job: 40 bytes, packed. Padding slots to a cache line each would stop a
@@ -63,22 +63,20 @@ void wp_ring_destroy(wp_ring *r);
 /* Closes the ring to producers; returns the number of positions ever claimed. */
 uint64_t wp_ring_close(wp_ring *r);
 
+/* After a lost CAS on head or tail: another thread on another CPU took the
+ * position. Retrying at once makes the index's line bounce between the CPUs
+ * on every attempt; spinning 1, 2, 4 ... 32 pauses (2^5, then 32 on each
+ * further loss) lets the winner do its next few claims with the line still in
+ * its cache. */
+#define WP_RING_CAS_BACKOFF_LIMIT 5
+
 /* Queues *t. The job is stamped with the tick clock when its position is a
  * multiple of sample_mask + 1 (a power of two) or the ring was empty;
  * wp_ring_pop() then returns its ticks, else 0: "not sampled". */
-/* After a lost CAS on head or tail: another thread on another CPU took the
- * position. Retrying at once makes the index's line bounce between the CPUs
- * on every attempt; pausing (1, 2, 4 ... 32 pauses) lets the winner do its
- * next few claims with the line still in its cache. */
-static inline void wp_ring_contended(unsigned *spins) {
-    for (unsigned i = 0; i < (1u << *spins); i++)
-        wp_cpu_relax();
-    if (*spins < 5) ++*spins;
-}
-
 static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_mask) {
     uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    unsigned spins = 0;
+    wp_backoff contended;
+    wp_backoff_init(&contended, 0, WP_RING_CAS_BACKOFF_LIMIT);
     wp_slot *s;
     for (;;) {
         if (pos & WP_RING_CLOSED) {
@@ -97,7 +95,7 @@ static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_
             if (atomic_compare_exchange_weak_explicit(&r->tail, &pos, pos + 1, memory_order_seq_cst,
                                                       memory_order_relaxed))
                 break;
-            wp_ring_contended(&spins);
+            wp_backoff_spin(&contended);
         } else if (dif < 0) {
             /* The slot still holds the job from one lap ago: full. Re-read tail
              * once so a close that raced with us reports closed, not full. */
@@ -121,9 +119,12 @@ static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_
     return WP_RING_OK;
 }
 
+/* Takes the job at head into *out, with its stamp (0: not sampled). False
+ * when the ring is empty or the job at head is not published yet. */
 static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp) {
     uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
-    unsigned spins = 0;
+    wp_backoff contended;
+    wp_backoff_init(&contended, 0, WP_RING_CAS_BACKOFF_LIMIT);
     wp_slot *s;
     for (;;) {
         s = &r->slots[pos & r->mask];
@@ -136,7 +137,7 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp) {
             if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1, memory_order_seq_cst,
                                                       memory_order_relaxed))
                 break;
-            wp_ring_contended(&spins);
+            wp_backoff_spin(&contended);
         } else if (dif < 0) {
             return false; /* empty, or the job at head is not published yet */
         } else {

@@ -6,6 +6,7 @@
  */
 #include "pool_internal.h"
 
+#include "backoff.h"
 #include "clock.h"
 #include "park.h"
 
@@ -27,6 +28,10 @@
  * start a temporary worker for nothing. */
 #define WP_SPIN_BUSY_NS 2000u
 #define WP_SPIN_NS      5000u
+/* A polling worker pauses once between two looks at the rings (a look reads
+ * lines that stay in its cache until a producer publishes, so it is cheap)
+ * and reads the clock once every this many looks. */
+#define WP_POLL_LOOKS_PER_CLOCK 64u
 
 /* Nested help (a job's blocking submit running queued jobs on its own thread)
  * goes on while this much of the thread's stack is left: it must not stop at a
@@ -221,10 +226,12 @@ void wp_mark_idle(wpool *p) {
 /* Polls for work until `until_ns` have passed since `start`. Returns true as
  * soon as some appears. */
 static bool spin_for_work(wpool *p, const wp_worker *w, uint64_t start, uint64_t until_ns) {
+    wp_backoff poll;
+    wp_backoff_init(&poll, 0, 0); /* 2^0: one pause per look */
     for (;;) {
-        for (unsigned i = 0; i < 64; i++) {
+        for (unsigned i = 0; i < WP_POLL_LOOKS_PER_CLOCK; i++) {
             if (has_work_hint(p, w)) return true;
-            wp_cpu_relax();
+            wp_backoff_spin(&poll);
         }
         if (wp_now_ns() - start >= until_ns) return has_work_hint(p, w);
     }
