@@ -2,7 +2,8 @@
  * pool.c: creating and destroying a pool, accepting jobs (with backpressure),
  * waiting for quiescence, and shutdown.
  */
-#include "pool_internal.h"
+#include "core.h"
+#include "worker.h"
 
 #include "backoff.h"
 #include "clock.h"

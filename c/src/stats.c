@@ -2,7 +2,7 @@
  * stats.c: the statistics snapshot (summing the per-worker counters and
  * histograms) and its Prometheus rendering.
  */
-#include "pool_internal.h"
+#include "core.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -4,7 +4,9 @@
  * every regular worker is busy. The parking protocol and the argument that no
  * wake-up is lost are in docs/PARKING.md; the rules cited below are there.
  */
-#include "pool_internal.h"
+#include "worker.h"
+
+#include "core.h"
 
 #include "backoff.h"
 #include "clock.h"

@@ -1,9 +1,20 @@
 /*
- * pool_internal.h: the pool and worker structures shared by pool.c (intake,
- * shutdown), worker.c (threads, parking, temporary workers) and stats.c.
+ * core.h: the model of a pool, shared by every part of the core: the pool and
+ * worker structures, the states of their words, and the counters with the
+ * inline helpers that update them. It declares no file's functions for
+ * another (worker.h does, for worker.c). The core is layered; each file
+ * includes only files of the layers below its own:
+ *
+ *   pool.c, stats.c       the API: lifecycle, intake, shutdown; statistics
+ *   worker.c, worker.h    the pool's threads
+ *   core.h                the model
+ *   ring.h, park.h        the job rings; sleeping on a word
+ *   clock.h, spinlock.h   time; the slot table's lock
+ *   backoff.h             waiting briefly
+ *   arch.h                the CPU: cache line, pause
  */
-#ifndef WP_POOL_INTERNAL_H
-#define WP_POOL_INTERNAL_H
+#ifndef WP_CORE_H
+#define WP_CORE_H
 
 #include "wpool.h"
 
@@ -106,16 +117,6 @@ struct wpool {
     wp_worker *temps;   /* max_temp slots */
 };
 
-/* worker.c */
-int wp_thread_start(wpool *p, wp_worker *w);
-void wp_notify(wpool *p, int prio, size_t jobs);
-void wp_wake_for_stop(wp_worker *w);
-bool wp_help_one(wpool *p);                /* runs one queued job on the caller, a worker of p */
-void wp_mark_idle(wpool *p);               /* busy--, waking quiescence waiters (rule 4) */
-void wp_wake_quiescence_waiters(wpool *p); /* after jobs finished on a thread not counted busy */
-void wp_wait_exiting_temps(wpool *p);      /* teardown: until retired temporary workers are gone */
-wp_worker *wp_current_worker(void);
-
 /* Discards a job that will never run: its discard callback (or the pool's
  * default), then the count. The one place a job is discarded. */
 static inline void wp_discard_job(wpool *p, const wpool_task *t, int prio) {
@@ -152,4 +153,4 @@ static inline void wp_record_wait(wp_worker *w, int prio, uint64_t wait_ns) {
         atomic_store_explicit(&s->wait_max_ns[prio], wait_ns, memory_order_relaxed);
 }
 
-#endif /* WP_POOL_INTERNAL_H */
+#endif /* WP_CORE_H */
