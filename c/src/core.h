@@ -2,12 +2,14 @@
  * core.h: the model of a pool, shared by every part of the core: the pool and
  * worker structures, the states of their words, and the counters with the
  * inline helpers that update them. It declares no file's functions for
- * another (worker.h does, for worker.c). The core is layered; each file
- * includes only files of the layers below its own:
+ * another (worker.h does, for worker.c). The core is layered; a file
+ * includes its own header and files of the layers below it, nothing else:
  *
  *   pool.c, stats.c       the API: lifecycle, intake, shutdown; statistics
+ *   room.c                a producer's wait for room (rule 3)
  *   worker.c, worker.h    the pool's threads
  *   core.h                the model
+ *   room.h                waking producers that wait for room (rule 3)
  *   ring.h, park.h        the job rings; sleeping on a word
  *   clock.h, spinlock.h   time; the slot table's lock
  *   backoff.h             waiting briefly

@@ -3,6 +3,7 @@
  * waiting for quiescence, and shutdown.
  */
 #include "core.h"
+#include "room.h"
 #include "worker.h"
 
 #include "backoff.h"
@@ -215,83 +216,10 @@ static inline bool valid_prio(wpool_priority prio) {
     return (unsigned)prio < (unsigned)WPOOL_PRIORITIES;
 }
 
-/* How long a producer waiting for room beside another one polls first, and
- * how long it pauses between its looks at the slot and the clock: 2^4 = 16
- * pauses. */
-#define WP_ROOM_SPIN_NS   8000u
-#define WP_ROOM_POLL_STEP 4
-/* A parked producer re-checks for any room after this long, doubling up to
- * the maximum while it stays parked. */
-#define WP_ROOM_PATIENCE_NS     1000000u
-#define WP_ROOM_PATIENCE_MAX_NS 64000000u
-
-/* Waits for room in the ring of prio and queues *t. Returns WPOOL_OK,
- * WPOOL_ETIMEDOUT or WPOOL_ECLOSED. Rule 3 of docs/PARKING.md.
- *
- * A full ring is refilled only once three quarters of it are free again:
- * retrying as soon as one slot frees keeps the producer writing the very
- * lines the consumer is emptying, in lockstep (measured: 3x slower), and the
- * distance keeps the two sides' cache lines apart. A lone producer parks at
- * once: draining that much takes tens of microseconds, and spinning through
- * them slowed the consumer by a fifth here. When another producer is already
- * waiting, it first polls for up to WP_ROOM_SPIN_NS (one slot line, not
- * `head`): parked producers woken together preempt the workers and refill in
- * a contended burst, which measured twice as slow with two producers on two
- * CPUs. */
-static int wait_for_room(wpool *p, int prio, const wpool_task *t, uint64_t timeout_ns) {
-    wp_ring *r = &p->rings[prio];
-    uint64_t deadline = wp_deadline(timeout_ns), threshold = wp_ring_room_threshold(r);
-    uint64_t patience = WP_ROOM_PATIENCE_NS;
-    bool spun = false;
-    int rc;
-    atomic_fetch_add_explicit(&r->room_waiters, 1, memory_order_relaxed);
-    for (;;) {
-        if ((rc = wp_ring_push(r, t, r->sample_mask)) != WP_RING_FULL) break;
-        if (timeout_ns != WPOOL_FOREVER && wp_now_ns() >= deadline) {
-            rc = WP_RING_TIMED_OUT;
-            break;
-        }
-        /* A job of this pool waiting for room runs queued jobs meanwhile, so
-         * jobs that submit cannot deadlock a pool whose queues are full. */
-        if (wp_help_one(p)) continue;
-        if (!spun && atomic_load_explicit(&r->room_waiters, memory_order_relaxed) > 1) {
-            spun = true;
-            uint64_t until = wp_now_ns() + WP_ROOM_SPIN_NS;
-            wp_backoff poll;
-            wp_backoff_init(&poll, WP_ROOM_POLL_STEP, WP_ROOM_POLL_STEP);
-            while (!wp_ring_room_hint(r) && wp_now_ns() < until)
-                wp_backoff_spin(&poll);
-            continue;
-        }
-        uint32_t epoch = atomic_load_explicit(&r->room_epoch, memory_order_seq_cst);
-        /* seq_cst: ordered before our re-check of head (rule 3). */
-        atomic_store_explicit(&r->room_wanted, 1, memory_order_seq_cst);
-        if (wp_ring_is_closed(r)) continue;
-        uint64_t free_slots = wp_ring_free_slots(r);
-        if (free_slots >= threshold || (free_slots > 0 && patience > WP_ROOM_PATIENCE_NS)) {
-            /* Head says there is room (enough of it, or any after a timed
-             * wait), yet the push found the slot at tail still full: its
-             * consumer has taken it but was preempted before freeing it. */
-            sched_yield();
-            continue;
-        }
-        /* Consumers wake us once the threshold is free. If they stop short
-         * of it (say, a job waits for something only this producer will
-         * make), the timed wait takes whatever room there is, late but surely. */
-        atomic_fetch_add_explicit(&p->parks, 1, memory_order_relaxed);
-        uint64_t wake_at = wp_now_ns() + patience;
-        bool timed_out = wp_park_wait(&r->room_epoch, epoch,
-                                      wake_at < deadline ? wake_at : deadline) == WP_PARK_TIMEDOUT;
-        if (timed_out && patience < WP_ROOM_PATIENCE_MAX_NS) patience *= 2;
-    }
-    atomic_fetch_sub_explicit(&r->room_waiters, 1, memory_order_relaxed);
-    return rc == WP_RING_OK ? WPOOL_OK : rc == WP_RING_IS_CLOSED ? WPOOL_ECLOSED : WPOOL_ETIMEDOUT;
-}
-
 /* The slow path of a submission the ring refused (full or closed). */
 static int submit_slow(wpool *p, int prio, const wpool_task *t, uint64_t timeout_ns, int ring_rc) {
     if (ring_rc == WP_RING_IS_CLOSED) return WPOOL_ECLOSED;
-    int rc = timeout_ns ? wait_for_room(p, prio, t, timeout_ns) : WPOOL_EFULL;
+    int rc = timeout_ns ? wp_room_wait(p, prio, t, timeout_ns) : WPOOL_EFULL;
     if (rc == WPOOL_OK)
         wp_notify(p, prio, 1);
     else if (rc != WPOOL_ECLOSED)
@@ -442,10 +370,7 @@ int wpool_shutdown(wpool *p, uint64_t timeout_ns) {
     for (int i = 0; i < WPOOL_PRIORITIES; i++) {
         wp_ring *r = &p->rings[i];
         wp_ring_close(r);
-        /* Release the producers waiting for room: they find it closed. */
-        atomic_store_explicit(&r->room_wanted, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
-        wp_park_wake(&r->room_epoch, INT32_MAX);
+        wp_room_release(r);
     }
     if (wait_quiescent(p, deadline) == WPOOL_OK) return WPOOL_OK;
     /* seq_cst: workers that pop after this see it and discard, not run. */

@@ -47,13 +47,13 @@ typedef struct wp_ring {
     _Alignas(WP_CACHE_LINE) _Atomic uint64_t tail; /* producers' line */
     _Alignas(WP_CACHE_LINE) _Atomic uint64_t head; /* consumers' line */
     /* Read-mostly line: written only by producers that wait for room and by
-     * consumers that wake them. */
+     * consumers that wake them (room.h). */
     _Alignas(WP_CACHE_LINE) wp_slot *slots;
     uint64_t mask;
     uint32_t capacity;
     uint64_t sample_mask;          /* see wp_ring_push(); set at creation */
     _Atomic uint32_t room_wanted;  /* 1: a producer may be parked on room_epoch */
-    _Atomic uint32_t room_waiters; /* producers in wait_for_room (a hint) */
+    _Atomic uint32_t room_waiters; /* producers in wp_room_wait (a hint) */
     _Atomic uint32_t room_epoch;   /* bumped when room appears or the ring closes */
 } wp_ring;
 
@@ -195,24 +195,6 @@ static inline uint64_t wp_ring_free_slots(wp_ring *r) {
     uint64_t tail = wp_ring_accepted(r);
     uint64_t used = tail - wp_ring_taken(r);
     return used < r->capacity ? r->capacity - used : 0;
-}
-
-/* A producer parked for room is woken once this many slots are free. */
-static inline uint64_t wp_ring_room_threshold(const wp_ring *r) {
-    return r->capacity - r->capacity / 4;
-}
-
-/* Whether at least wp_ring_room_threshold() slots are free, or the ring is
- * closed, judged from the slot that many positions past tail: it is free for
- * this lap once its seq has moved on. Relaxed: a hint for spinning, which
- * reads a line no consumer is writing right now, not `head`, which every pop
- * writes. */
-static inline bool wp_ring_room_hint(wp_ring *r) {
-    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (tail & WP_RING_CLOSED) return true;
-    uint64_t last = tail + wp_ring_room_threshold(r) - 1;
-    uint64_t seq = atomic_load_explicit(&r->slots[last & r->mask].seq, memory_order_relaxed);
-    return (int64_t)(seq - last) >= 0;
 }
 
 #endif /* WP_RING_H */

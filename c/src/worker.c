@@ -7,6 +7,7 @@
 #include "worker.h"
 
 #include "core.h"
+#include "room.h"
 
 #include "backoff.h"
 #include "clock.h"
@@ -62,25 +63,10 @@ wp_worker *wp_current_worker(void) {
 /* Taking jobs                                                               */
 /* ------------------------------------------------------------------------ */
 
-/* Called after every successful pop: if a producer is parked waiting for room
- * in r and 3/4 of the ring is free, wake it (rule 3). The threshold amortizes
- * the wake-up over many jobs instead of paying a system call per pop while the
- * ring is nearly full. One load of a read-mostly line per job otherwise. */
-static inline void wake_room_waiters(wp_ring *r) {
-    /* seq_cst: ordered after our head CAS, against the producer's store of
-     * room_wanted and its re-check of head (rule 3). */
-    if (atomic_load_explicit(&r->room_wanted, memory_order_seq_cst) &&
-        wp_ring_free_slots(r) >= wp_ring_room_threshold(r) &&
-        atomic_exchange_explicit(&r->room_wanted, 0, memory_order_seq_cst)) {
-        atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
-        wp_park_wake(&r->room_epoch, INT32_MAX);
-    }
-}
-
 static inline bool pop_level(wpool *p, int prio, wpool_task *t, uint64_t *stamp) {
     wp_ring *r = &p->rings[prio];
     if (!wp_ring_pop(r, t, stamp)) return false;
-    wake_room_waiters(r);
+    wp_room_wake(r); /* rule 3 */
     return true;
 }
 
