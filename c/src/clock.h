@@ -19,6 +19,12 @@
 #include <x86intrin.h>
 #endif
 
+#define WP_NS_PER_SEC 1000000000u
+#define WP_NS_PER_MS  1000000u
+
+/* ns_per_tick_q32 is 32.32 fixed point: 1.0 is 1 << WP_Q32_BITS. */
+#define WP_Q32_BITS 32
+
 /* 128-bit products for tick conversions (GCC and Clang on 64-bit targets). */
 __extension__ typedef unsigned __int128 wp_u128;
 
@@ -40,7 +46,7 @@ void wp_clock_init(void);
 static inline uint64_t wp_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return (uint64_t)ts.tv_sec * WP_NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 static inline uint64_t wp_ticks(void) {
@@ -52,7 +58,7 @@ static inline uint64_t wp_ticks(void) {
 
 /* Converts a tick interval to nanoseconds. */
 static inline uint64_t wp_ticks_to_ns(uint64_t ticks) {
-    return (uint64_t)(((wp_u128)ticks * wp_clock.ns_per_tick_q32) >> 32);
+    return (uint64_t)(((wp_u128)ticks * wp_clock.ns_per_tick_q32) >> WP_Q32_BITS);
 }
 
 /* now + timeout, saturating, so WPOOL_FOREVER stays "never". */

@@ -17,8 +17,8 @@ int wp_park_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline_ns
         uint64_t now = wp_now_ns();
         if (now >= deadline_ns) return WP_PARK_TIMEDOUT;
         uint64_t left = deadline_ns - now;
-        rel.tv_sec = (time_t)(left / 1000000000u);
-        rel.tv_nsec = (long)(left % 1000000000u);
+        rel.tv_sec = (time_t)(left / WP_NS_PER_SEC);
+        rel.tv_nsec = (long)(left % WP_NS_PER_SEC);
         timeout = &rel;
     }
     /* The kernel compares *word with expected atomically with queuing us, so
@@ -73,8 +73,8 @@ int wp_park_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline_ns
                 struct timespec abs;
                 clock_gettime(CLOCK_REALTIME, &abs);
                 uint64_t t = (uint64_t)abs.tv_nsec + (deadline_ns - now);
-                abs.tv_sec += (time_t)(t / 1000000000u);
-                abs.tv_nsec = (long)(t % 1000000000u);
+                abs.tv_sec += (time_t)(t / WP_NS_PER_SEC);
+                abs.tv_nsec = (long)(t % WP_NS_PER_SEC);
                 if (pthread_cond_timedwait(&wp_park_table[b].cond, &wp_park_table[b].lock, &abs) ==
                     ETIMEDOUT)
                     rc = WP_PARK_TIMEDOUT;

@@ -19,12 +19,21 @@
 /* Configuration and lifecycle                                               */
 /* ------------------------------------------------------------------------ */
 
+/* The defaults wpool.h documents for max_temp_workers and temp_idle_ms: a
+ * few extra threads for High work, kept for a fraction of a second so that
+ * bursts close together reuse them. */
+#define WP_DEFAULT_MAX_TEMP     4u
+#define WP_DEFAULT_TEMP_IDLE_MS 200u
+/* wait_sampling's default (wpool.h): one Normal or Low job in 8 has its queue
+ * wait measured; see wpool_create() for the cost. Every High job does. */
+#define WP_WAIT_SAMPLE 8u
+
 void wpool_config_init(wpool_config *cfg) {
     if (!cfg) return;
     memset(cfg, 0, sizeof *cfg);
     cfg->workers = 0;
-    cfg->max_temp_workers = 4;
-    cfg->temp_idle_ms = 200;
+    cfg->max_temp_workers = WP_DEFAULT_MAX_TEMP;
+    cfg->temp_idle_ms = WP_DEFAULT_TEMP_IDLE_MS;
     for (int i = 0; i < WPOOL_PRIORITIES; i++)
         cfg->capacity[i] = WPOOL_DEFAULT_CAPACITY;
     cfg->starvation_ms = 0;
@@ -37,10 +46,9 @@ static unsigned online_cpus(void) {
     return n < 1 ? 1u : n > (long)WPOOL_MAX_WORKERS ? WPOOL_MAX_WORKERS : (unsigned)n;
 }
 
-/* At least 2: with one slot, a full slot's sequence number (pos + 1) equals
- * the next producer's position, so the ring would never report full. */
+/* A ring's capacity: a power of two, at least WP_RING_MIN_CAPACITY. */
 static uint32_t round_up_pow2(uint32_t v) {
-    uint32_t c = 2;
+    uint32_t c = WP_RING_MIN_CAPACITY;
     while (c < v)
         c <<= 1;
     return c;
@@ -97,6 +105,12 @@ static int config_error(char *msg, size_t msg_size, const char *field, unsigned 
     return WPOOL_EINVAL;
 }
 
+/* The limits are spelled out in the messages below (and in wpool.h's example
+ * of one): they must be the values of the macros. */
+_Static_assert(WPOOL_MAX_WORKERS == 1024u, "update the messages of wpool_config_check");
+_Static_assert(WPOOL_MAX_CAPACITY == 16777216u, "update the messages of wpool_config_check");
+_Static_assert(WPOOL_MAX_WAIT_SAMPLING == 1024u, "update the messages of wpool_config_check");
+
 int wpool_config_check(const wpool_config *cfg, char *msg, size_t msg_size) {
     static const char *const capacity_field[WPOOL_PRIORITIES] = {
         "capacity[WPOOL_HIGH]", "capacity[WPOOL_NORMAL]", "capacity[WPOOL_LOW]"};
@@ -151,9 +165,9 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
 
     p->nworkers = nworkers;
     p->max_temp = cfg.max_temp_workers;
-    p->mask_words = (nworkers + 63) / 64;
-    p->temp_mask_words = (p->max_temp + 63) / 64;
-    p->temp_idle_ns = (uint64_t)cfg.temp_idle_ms * 1000000u;
+    p->mask_words = (nworkers + WP_MASK_BITS - 1) / WP_MASK_BITS;
+    p->temp_mask_words = (p->max_temp + WP_MASK_BITS - 1) / WP_MASK_BITS;
+    p->temp_idle_ns = (uint64_t)cfg.temp_idle_ms * WP_NS_PER_MS;
     p->starve_ticks = (uint64_t)cfg.starvation_ms * wp_clock.ticks_per_ms;
     p->pin_workers = cfg.pin_workers;
     p->on_start = cfg.on_thread_start;

@@ -28,6 +28,10 @@
 
 #define WP_RING_CLOSED ((uint64_t)1 << 63)
 
+/* With one slot, a full slot's sequence number (pos + 1) equals the next
+ * producer's position, so the ring would never report full. */
+#define WP_RING_MIN_CAPACITY 2u
+
 /* One job: 40 bytes, packed. Padding slots to a cache line each would stop a
  * producer filling slot i and a consumer emptying slot i-1 from sharing a line,
  * but measured here it doubles the cost per job (50-100 ns against 22-43 ns

@@ -93,5 +93,5 @@ void wp_room_release(wp_ring *r) {
     /* seq_cst: a producer that read the old epoch has its futex wait return;
      * one that reads the new one also sees the ring closed (closed before). */
     atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
-    wp_park_wake(&r->room_epoch, INT32_MAX);
+    wp_park_wake(&r->room_epoch, WP_PARK_ALL);
 }

@@ -55,7 +55,7 @@ static inline void wp_room_wake(wp_ring *r) {
         /* seq_cst: after the producer's read of the epoch, so its futex wait
          * returns (rule 3). */
         atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
-        wp_park_wake(&r->room_epoch, INT32_MAX);
+        wp_park_wake(&r->room_epoch, WP_PARK_ALL);
     }
 }
 

@@ -40,7 +40,10 @@
  * goes on while this much of the thread's stack is left: it must not stop at a
  * fixed depth, or a tree of jobs that submit into full rings can leave every
  * thread parked. Without the stack's bounds, a fixed depth is the fallback. */
+/* The reserve: 1/32 of the stack, at least 128 KiB (a job's own frames, and
+ * the C library's, below the help that calls it). */
 #define WP_HELP_STACK_RESERVE  (128u * 1024u)
+#define WP_HELP_STACK_SHARE    32u
 #define WP_HELP_FALLBACK_DEPTH 64u
 
 enum { WP_WORK, WP_EXIT, WP_RETIRE };
@@ -202,7 +205,7 @@ void wp_wake_quiescence_waiters(wpool *p) {
     /* seq_cst: a waiter that read the old epoch has its futex wait return; one
      * that reads the new one synchronizes with everything we did before. */
     atomic_fetch_add_explicit(&p->idle_epoch, 1, memory_order_seq_cst);
-    wp_park_wake(&p->idle_epoch, INT32_MAX);
+    wp_park_wake(&p->idle_epoch, WP_PARK_ALL);
 }
 
 void wp_mark_idle(wpool *p) {
@@ -229,8 +232,9 @@ static bool spin_for_work(wpool *p, const wp_worker *w, uint64_t start, uint64_t
  * worker passes (WP_RETIRE) or the pool is destroyed (WP_EXIT). Called idle;
  * returns WP_WORK marked busy again. */
 static int idle_wait(wpool *p, wp_worker *w) {
-    _Atomic uint64_t *mask = (w->temporary ? p->temp_sleep_mask : p->sleep_mask) + w->index / 64;
-    uint64_t bit = (uint64_t)1 << (w->index % 64);
+    _Atomic uint64_t *mask =
+        (w->temporary ? p->temp_sleep_mask : p->sleep_mask) + w->index / WP_MASK_BITS;
+    uint64_t bit = (uint64_t)1 << (w->index % WP_MASK_BITS);
     uint64_t deadline = w->temporary ? wp_deadline(p->temp_idle_ns) : UINT64_MAX;
     for (;;) {
         /* seq_cst (rule 2): a stopper either sees SLEEPING and wakes us, or
@@ -284,7 +288,7 @@ static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker
             uint64_t bit = m & (~m + 1);
             uint64_t old = atomic_fetch_and_explicit(&mask[i], ~bit, memory_order_seq_cst);
             if (old & bit) {
-                wake_worker(p, &workers[i * 64 + (unsigned)__builtin_ctzll(bit)]);
+                wake_worker(p, &workers[i * WP_MASK_BITS + (unsigned)__builtin_ctzll(bit)]);
                 return true;
             }
             m = old & ~bit;
@@ -355,12 +359,13 @@ static void thread_setup(wpool *p, wp_worker *w) {
         void *low;
         size_t size;
         if (pthread_attr_getstack(&attr, &low, &size) == 0) {
-            size_t reserve = size / 32 > WP_HELP_STACK_RESERVE ? size / 32 : WP_HELP_STACK_RESERVE;
+            size_t share = size / WP_HELP_STACK_SHARE;
+            size_t reserve = share > WP_HELP_STACK_RESERVE ? share : WP_HELP_STACK_RESERVE;
             if (reserve < size) wp_stack_floor = (uintptr_t)low + reserve;
         }
         pthread_attr_destroy(&attr);
     }
-    char name[16];
+    char name[WP_THREAD_NAME_SIZE];
     snprintf(name, sizeof name, w->temporary ? "%s-t%u" : "%s-%u", p->name, w->index);
     (void)pthread_setname_np(pthread_self(), name);
 }
@@ -409,7 +414,7 @@ static void thread_exit(wpool *p, wp_worker *w, int why) {
          * count to reach 0 under this lock, so after the unlock this thread
          * touches nothing of the pool. */
         if (atomic_fetch_sub_explicit(&p->temp_exiting, 1, memory_order_relaxed) == 1)
-            wp_park_wake(&p->temp_exiting, INT32_MAX);
+            wp_park_wake(&p->temp_exiting, WP_PARK_ALL);
     } else {
         /* seq_cst: as every change of temp_alive (wp_notify reads it). */
         atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
