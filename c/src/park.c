@@ -62,6 +62,8 @@ int wp_park_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline_ns
     /* The waker changes *word before taking this lock, so checking under the
      * lock cannot miss its broadcast. The wall clock is only used to turn the
      * remaining monotonic time into the timespec pthread_cond_timedwait wants. */
+    /* acquire: a changed word comes with what its writer did before (the
+     * bucket's lock orders it as well); the caller re-checks either way. */
     if (atomic_load_explicit(word, memory_order_acquire) == expected) {
         if (deadline_ns == UINT64_MAX) {
             pthread_cond_wait(&wp_park_table[b].cond, &wp_park_table[b].lock);

@@ -1,6 +1,6 @@
 /*
- * pool.c: creating and destroying a pool, accepting jobs (with backpressure),
- * waiting for quiescence, and shutdown.
+ * pool.c: creating and destroying a pool, accepting jobs (a full ring's wait
+ * for room is in room.c), waiting for quiescence, and shutdown.
  */
 #include "core.h"
 #include "room.h"
@@ -75,7 +75,10 @@ static void init_worker(wpool *p, wp_worker *w, unsigned index, bool temporary) 
  * worker, then frees p. The pool must be quiescent and closed. */
 static void teardown(wpool *p, unsigned started) {
     wp_spin_lock(&p->temp_lock);
-    atomic_store_explicit(&p->stop, 1, memory_order_seq_cst); /* no spawn after this */
+    /* seq_cst (rule 2): before each wp_wake_for_stop(): a worker's SLEEPING
+     * store ordered before it is woken, one after it sees stop. Under the
+     * lock: no temporary worker is started after this. */
+    atomic_store_explicit(&p->stop, 1, memory_order_seq_cst);
     wp_spin_unlock(&p->temp_lock);
     for (unsigned i = 0; i < started; i++)
         wp_wake_for_stop(&p->workers[i]);
@@ -199,10 +202,12 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
 
     for (unsigned i = 0; i < nworkers; i++) {
         if ((rc = wp_thread_start(p, &p->workers[i])) != WPOOL_OK) {
-            /* The ones started are idle or soon will be: close and stop them. */
+            /* The ones started are idle or soon will be: close and stop them.
+             * seq_cst: as every change of busy (rule 4). */
             atomic_fetch_sub_explicit(&p->busy, nworkers - i, memory_order_seq_cst);
             for (int r = 0; r < WPOOL_PRIORITIES; r++)
                 wp_ring_close(&p->rings[r]);
+            /* seq_cst: as in wpool_shutdown(); nobody can submit yet anyway. */
             atomic_store_explicit(&p->closed, 1, memory_order_seq_cst);
             teardown(p, i);
             return rc;
@@ -318,7 +323,7 @@ int wpool_submit_batch(wpool *p, wpool_priority prio, const wpool_task *tasks, s
  * so their completion counts are visible; then the counts (acquire) before
  * the accepted totals, so a job accepted meanwhile can only make them differ. */
 static bool quiescent(wpool *p) {
-    (void)atomic_load_explicit(&p->busy, memory_order_seq_cst);
+    (void)atomic_load_explicit(&p->busy, memory_order_seq_cst); /* Q2 */
     uint64_t done = 0, accepted = 0;
     for (unsigned i = 0; i < p->nworkers + p->max_temp; i++) {
         wp_worker *w = i < p->nworkers ? &p->workers[i] : &p->temps[i - p->nworkers];
@@ -334,9 +339,11 @@ static bool quiescent(wpool *p) {
 
 static int wait_quiescent(wpool *p, uint64_t deadline) {
     int rc = WPOOL_OK;
-    /* seq_cst: announce before checking (rule 4). */
+    /* seq_cst (Q1): announce before checking (rule 4). */
     atomic_fetch_add_explicit(&p->idle_waiters, 1, memory_order_seq_cst);
     for (;;) {
+        /* seq_cst: read before the check, so a wake-up after it changes the
+         * epoch and our futex wait returns at once. */
         uint32_t epoch = atomic_load_explicit(&p->idle_epoch, memory_order_seq_cst);
         if (quiescent(p)) break;
         if (wp_park_wait(&p->idle_epoch, epoch, deadline) == WP_PARK_TIMEDOUT && !quiescent(p)) {
@@ -344,6 +351,7 @@ static int wait_quiescent(wpool *p, uint64_t deadline) {
             break;
         }
     }
+    /* seq_cst: as every access to idle_waiters (rule 4). */
     atomic_fetch_sub_explicit(&p->idle_waiters, 1, memory_order_seq_cst);
     return rc;
 }
@@ -387,7 +395,9 @@ int wpool_shutdown(wpool *p, uint64_t timeout_ns) {
         wp_room_release(r);
     }
     if (wait_quiescent(p, deadline) == WPOOL_OK) return WPOOL_OK;
-    /* seq_cst: workers that pop after this see it and discard, not run. */
+    /* seq_cst: before our own pops below. Workers that read it discard what
+     * they pop instead of running it (one that reads it late runs the job,
+     * which is as good: see run_job()). */
     atomic_store_explicit(&p->discarding, 1, memory_order_seq_cst);
     discard_queued(p);
     /* Our discards may be the last jobs to finish, after every worker went

@@ -172,7 +172,8 @@ static inline bool wp_ring_published(wp_ring *r) {
     return atomic_load_explicit(&r->slots[pos & r->mask].seq, memory_order_relaxed) == pos + 1;
 }
 
-/* Jobs accepted so far (positions claimed, published or not). */
+/* Jobs accepted so far (positions claimed, published or not). seq_cst: the
+ * re-checks of rules 1 and 3 and the quiescence check of rule 4 read it. */
 static inline uint64_t wp_ring_accepted(wp_ring *r) {
     return atomic_load_explicit(&r->tail, memory_order_seq_cst) & ~WP_RING_CLOSED;
 }
@@ -181,7 +182,7 @@ static inline bool wp_ring_is_closed(wp_ring *r) {
     return (atomic_load_explicit(&r->tail, memory_order_relaxed) & WP_RING_CLOSED) != 0;
 }
 
-/* Jobs taken by consumers so far. */
+/* Jobs taken by consumers so far. seq_cst: as wp_ring_accepted(). */
 static inline uint64_t wp_ring_taken(wp_ring *r) {
     return atomic_load_explicit(&r->head, memory_order_seq_cst);
 }

@@ -133,6 +133,11 @@ static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t 
 }
 
 static void run_job(wpool *p, wp_worker *w, const wpool_task *t, int prio, uint64_t stamp) {
+    /* Relaxed is enough: `discarding` only hurries a timed-out shutdown on. A
+     * worker that reads 0 just after the store runs the job, as it would had
+     * it popped a moment earlier (the shutdown does not wait for running
+     * jobs); the pop, one CAS on head, made the job this worker's alone, so
+     * it is run or discarded exactly once either way. */
     if (atomic_load_explicit(&p->discarding, memory_order_relaxed)) {
         /* A shutdown timed out: jobs not yet started are discarded, not run. */
         wp_discard_job(p, t, prio);
@@ -209,8 +214,10 @@ void wp_wake_quiescence_waiters(wpool *p) {
 }
 
 void wp_mark_idle(wpool *p) {
-    /* seq_cst: ordered before our look at idle_waiters (rule 4). */
+    /* seq_cst (I1): ordered before our look at idle_waiters (rule 4). */
     atomic_fetch_sub_explicit(&p->busy, 1, memory_order_seq_cst);
+    /* seq_cst (I2): against the waiter's idle_waiters++ (Q1), then its load
+     * of busy (Q2): it sees our busy-- or we see it (rule 4). */
     if (atomic_load_explicit(&p->idle_waiters, memory_order_seq_cst)) wp_wake_quiescence_waiters(p);
 }
 
@@ -243,15 +250,20 @@ static int idle_wait(wpool *p, wp_worker *w) {
         /* seq_cst (rule 1): announce before the re-check of the rings. */
         atomic_fetch_or_explicit(mask, bit, memory_order_seq_cst);
         bool timed_out = false;
+        /* seq_cst (rule 2): after our SLEEPING store, against destroy's store
+         * of stop then its NOTIFIED write. */
         if (!has_work_sc(p, w) && !atomic_load_explicit(&p->stop, memory_order_seq_cst)) {
             atomic_fetch_add_explicit(&p->parks, 1, memory_order_relaxed);
             timed_out = wp_park_wait(&w->park_state, WP_SLEEPING, deadline) == WP_PARK_TIMEDOUT;
         }
         /* If our bit was already clear, a submitter claimed us for its job:
-         * we must look for work even if our own re-check saw none. */
+         * we must look for work even if our own re-check saw none. seq_cst,
+         * as every access to the masks (rule 1); finding the bit clear, we
+         * synchronize with the claim, so the claimer's job is visible. */
         uint64_t old = atomic_fetch_and_explicit(mask, ~bit, memory_order_seq_cst);
         bool claimed = !(old & bit);
         atomic_store_explicit(&w->park_state, WP_AWAKE, memory_order_relaxed);
+        /* seq_cst (rule 2): as the load before parking. */
         if (atomic_load_explicit(&p->stop, memory_order_seq_cst)) return WP_EXIT;
         if (claimed || has_work_sc(p, w)) {
             /* A position claimed but not yet published means its producer was
@@ -275,6 +287,8 @@ static void wake_worker(wpool *p, wp_worker *w) {
 }
 
 void wp_wake_for_stop(wp_worker *w) {
+    /* seq_cst (rule 2): after destroy's store of stop; a SLEEPING store
+     * ordered before this is replaced and woken, one after it sees stop. */
     atomic_store_explicit(&w->park_state, WP_NOTIFIED, memory_order_seq_cst);
     wp_park_wake(&w->park_state, 1);
 }
@@ -286,6 +300,9 @@ static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker
         uint64_t m = atomic_load_explicit(&mask[i], memory_order_seq_cst);
         while (m) {
             uint64_t bit = m & (~m + 1);
+            /* seq_cst (rule 1): whoever clears a set bit owns the wake-up of
+             * that worker; the worker's own fetch_and then synchronizes with
+             * ours (idle_wait). */
             uint64_t old = atomic_fetch_and_explicit(&mask[i], ~bit, memory_order_seq_cst);
             if (old & bit) {
                 wake_worker(p, &workers[i * WP_MASK_BITS + (unsigned)__builtin_ctzll(bit)]);
@@ -308,7 +325,10 @@ void wp_notify(wpool *p, int prio, size_t jobs) {
     if (wake_one(p, p->temp_sleep_mask, p->temp_mask_words, p->temps)) return;
     /* Every thread busy? Then the High job would wait behind whatever they
      * run: start a temporary worker. An idle thread that is still spinning
-     * is not in a mask but will find the job itself. */
+     * is not in a mask but will find the job itself. seq_cst: after our
+     * push, against a waking worker's mark_busy then its look at the High
+     * ring (pass_baton), and a retiring one's temp_alive-- then its re-check
+     * (retire_or_stay); busy first, as spawn_temp raises temp_alive first. */
     uint32_t busy = atomic_load_explicit(&p->busy, memory_order_seq_cst);
     uint32_t alive = atomic_load_explicit(&p->temp_alive, memory_order_seq_cst);
     if (busy >= p->nworkers + alive) spawn_temp(p);
@@ -518,6 +538,9 @@ static void spawn_temp(wpool *p) {
             if (p->temps[i].slot_state == WP_SLOT_FREE) {
                 slot = &p->temps[i];
                 slot->slot_state = WP_SLOT_RUNNING;
+                /* seq_cst, alive before busy: a submitter that sees the new
+                 * busy (wp_notify loads it first) sees the new temp_alive
+                 * too, and does not start a second thread for the same job. */
                 atomic_fetch_add_explicit(&p->temp_alive, 1, memory_order_seq_cst);
                 atomic_fetch_add_explicit(&p->busy, 1, memory_order_seq_cst);
                 atomic_fetch_add_explicit(&p->temp_spawned, 1, memory_order_relaxed);
@@ -530,6 +553,8 @@ static void spawn_temp(wpool *p) {
     if (wp_thread_start(p, slot) == WPOOL_OK) return;
     wp_spin_lock(&p->temp_lock);
     slot->slot_state = WP_SLOT_FREE;
+    /* seq_cst: as every change of temp_alive (wp_notify reads it); busy goes
+     * down in wp_mark_idle() below. */
     atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
     atomic_fetch_sub_explicit(&p->temp_spawned, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&p->temp_spawn_failures, 1, memory_order_relaxed);
