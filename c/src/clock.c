@@ -7,7 +7,14 @@
 #include <cpuid.h>
 #endif
 
-wp_clock_params wp_clock = {0, (uint64_t)1 << 32, 1000000, {0}};
+/* Until calibrated, and where the TSC is not usable: a tick is a nanosecond. */
+#define WP_NS_TICK_Q32 ((uint64_t)1 << WP_Q32_BITS)
+
+/* How long calibration measures the TSC against CLOCK_MONOTONIC: the error is
+ * the clock read jitter (tens of ns) over this, well under 0.01%. */
+#define WP_CLOCK_CALIBRATION_NS (2u * WP_NS_PER_MS)
+
+wp_clock_params wp_clock = {0, WP_NS_TICK_Q32, WP_NS_PER_MS, {0}};
 
 static pthread_once_t wp_clock_once = PTHREAD_ONCE_INIT;
 
@@ -25,19 +32,17 @@ static int tsc_is_invariant(void) {
 static void calibrate(void) {
 #if defined(__x86_64__)
     if (!tsc_is_invariant()) return;
-    /* Measure the TSC rate over ~2 ms of wall time; the error is the clock
-     * read jitter (tens of ns) over 2 ms, well under 0.01%. */
     uint64_t ns0 = wp_now_ns(), t0 = __rdtsc();
-    struct timespec pause = {0, 2000000};
+    struct timespec pause = {0, WP_CLOCK_CALIBRATION_NS};
     nanosleep(&pause, NULL);
     uint64_t ns1 = wp_now_ns(), t1 = __rdtsc();
     if (t1 <= t0 || ns1 <= ns0) return;
     uint64_t dticks = t1 - t0, dns = ns1 - ns0;
-    wp_clock.ns_per_tick_q32 = (uint64_t)(((wp_u128)dns << 32) / dticks);
-    wp_clock.ticks_per_ms = (uint64_t)(((wp_u128)dticks * 1000000u) / dns);
+    wp_clock.ns_per_tick_q32 = (uint64_t)(((wp_u128)dns << WP_Q32_BITS) / dticks);
+    wp_clock.ticks_per_ms = (uint64_t)(((wp_u128)dticks * WP_NS_PER_MS) / dns);
     if (wp_clock.ns_per_tick_q32 == 0 || wp_clock.ticks_per_ms == 0) {
-        wp_clock.ns_per_tick_q32 = (uint64_t)1 << 32;
-        wp_clock.ticks_per_ms = 1000000;
+        wp_clock.ns_per_tick_q32 = WP_NS_TICK_Q32;
+        wp_clock.ticks_per_ms = WP_NS_PER_MS;
         return;
     }
     wp_clock.uses_tsc = 1;

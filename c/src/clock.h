@@ -10,12 +10,20 @@
 #ifndef WP_CLOCK_H
 #define WP_CLOCK_H
 
+#include "arch.h"
+
 #include <stdint.h>
 #include <time.h>
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
 #endif
+
+#define WP_NS_PER_SEC 1000000000u
+#define WP_NS_PER_MS  1000000u
+
+/* ns_per_tick_q32 is 32.32 fixed point: 1.0 is 1 << WP_Q32_BITS. */
+#define WP_Q32_BITS 32
 
 /* 128-bit products for tick conversions (GCC and Clang on 64-bit targets). */
 __extension__ typedef unsigned __int128 wp_u128;
@@ -24,10 +32,11 @@ __extension__ typedef unsigned __int128 wp_u128;
  * start): a cache line of its own, so no neighbouring variable that some
  * thread writes can make those reads miss. */
 typedef struct wp_clock_params {
-    _Alignas(64) int uses_tsc; /* ticks are TSC cycles */
-    uint64_t ns_per_tick_q32;  /* nanoseconds per tick, 32.32 fixed point */
+    _Alignas(WP_CACHE_LINE) int uses_tsc; /* ticks are TSC cycles */
+    uint64_t ns_per_tick_q32;             /* nanoseconds per tick, 32.32 fixed point */
     uint64_t ticks_per_ms;
-    char pad[64 - 2 * sizeof(uint64_t) - sizeof(int) - 4];
+    /* The rest of the line (4: the hole after uses_tsc). */
+    char pad[WP_CACHE_LINE - 2 * sizeof(uint64_t) - sizeof(int) - 4];
 } wp_clock_params;
 extern wp_clock_params wp_clock;
 
@@ -37,7 +46,7 @@ void wp_clock_init(void);
 static inline uint64_t wp_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return (uint64_t)ts.tv_sec * WP_NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 static inline uint64_t wp_ticks(void) {
@@ -49,7 +58,7 @@ static inline uint64_t wp_ticks(void) {
 
 /* Converts a tick interval to nanoseconds. */
 static inline uint64_t wp_ticks_to_ns(uint64_t ticks) {
-    return (uint64_t)(((wp_u128)ticks * wp_clock.ns_per_tick_q32) >> 32);
+    return (uint64_t)(((wp_u128)ticks * wp_clock.ns_per_tick_q32) >> WP_Q32_BITS);
 }
 
 /* now + timeout, saturating, so WPOOL_FOREVER stays "never". */

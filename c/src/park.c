@@ -17,8 +17,8 @@ int wp_park_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline_ns
         uint64_t now = wp_now_ns();
         if (now >= deadline_ns) return WP_PARK_TIMEDOUT;
         uint64_t left = deadline_ns - now;
-        rel.tv_sec = (time_t)(left / 1000000000u);
-        rel.tv_nsec = (long)(left % 1000000000u);
+        rel.tv_sec = (time_t)(left / WP_NS_PER_SEC);
+        rel.tv_nsec = (long)(left % WP_NS_PER_SEC);
         timeout = &rel;
     }
     /* The kernel compares *word with expected atomically with queuing us, so
@@ -62,6 +62,8 @@ int wp_park_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline_ns
     /* The waker changes *word before taking this lock, so checking under the
      * lock cannot miss its broadcast. The wall clock is only used to turn the
      * remaining monotonic time into the timespec pthread_cond_timedwait wants. */
+    /* acquire: a changed word comes with what its writer did before (the
+     * bucket's lock orders it as well); the caller re-checks either way. */
     if (atomic_load_explicit(word, memory_order_acquire) == expected) {
         if (deadline_ns == UINT64_MAX) {
             pthread_cond_wait(&wp_park_table[b].cond, &wp_park_table[b].lock);
@@ -73,8 +75,8 @@ int wp_park_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline_ns
                 struct timespec abs;
                 clock_gettime(CLOCK_REALTIME, &abs);
                 uint64_t t = (uint64_t)abs.tv_nsec + (deadline_ns - now);
-                abs.tv_sec += (time_t)(t / 1000000000u);
-                abs.tv_nsec = (long)(t % 1000000000u);
+                abs.tv_sec += (time_t)(t / WP_NS_PER_SEC);
+                abs.tv_nsec = (long)(t % WP_NS_PER_SEC);
                 if (pthread_cond_timedwait(&wp_park_table[b].cond, &wp_park_table[b].lock, &abs) ==
                     ETIMEDOUT)
                     rc = WP_PARK_TIMEDOUT;

@@ -17,8 +17,11 @@
  * WP_PARK_TIMEDOUT once the deadline has passed. */
 int wp_park_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline_ns);
 
-/* Wakes up to `count` threads blocked on word (INT32_MAX: all). The caller has
- * changed *word (or what the waiters re-check) before calling. */
+/* wp_park_wake's count that wakes every waiter. */
+#define WP_PARK_ALL INT32_MAX
+
+/* Wakes up to `count` threads blocked on word (WP_PARK_ALL: all). The caller
+ * has changed *word (or what the waiters re-check) before calling. */
 void wp_park_wake(_Atomic uint32_t *word, int count);
 
 #endif /* WP_PARK_H */

@@ -1,9 +1,12 @@
 /*
- * pool.c: creating and destroying a pool, accepting jobs (with backpressure),
- * waiting for quiescence, and shutdown.
+ * pool.c: creating and destroying a pool, accepting jobs (a full ring's wait
+ * for room is in room.c), waiting for quiescence, and shutdown.
  */
-#include "pool_internal.h"
+#include "core.h"
+#include "room.h"
+#include "worker.h"
 
+#include "backoff.h"
 #include "clock.h"
 #include "park.h"
 
@@ -16,12 +19,21 @@
 /* Configuration and lifecycle                                               */
 /* ------------------------------------------------------------------------ */
 
+/* The defaults wpool.h documents for max_temp_workers and temp_idle_ms: a
+ * few extra threads for High work, kept for a fraction of a second so that
+ * bursts close together reuse them. */
+#define WP_DEFAULT_MAX_TEMP     4u
+#define WP_DEFAULT_TEMP_IDLE_MS 200u
+/* wait_sampling's default (wpool.h): one Normal or Low job in 8 has its queue
+ * wait measured; see wpool_create() for the cost. Every High job does. */
+#define WP_WAIT_SAMPLE 8u
+
 void wpool_config_init(wpool_config *cfg) {
     if (!cfg) return;
     memset(cfg, 0, sizeof *cfg);
     cfg->workers = 0;
-    cfg->max_temp_workers = 4;
-    cfg->temp_idle_ms = 200;
+    cfg->max_temp_workers = WP_DEFAULT_MAX_TEMP;
+    cfg->temp_idle_ms = WP_DEFAULT_TEMP_IDLE_MS;
     for (int i = 0; i < WPOOL_PRIORITIES; i++)
         cfg->capacity[i] = WPOOL_DEFAULT_CAPACITY;
     cfg->starvation_ms = 0;
@@ -34,10 +46,9 @@ static unsigned online_cpus(void) {
     return n < 1 ? 1u : n > (long)WPOOL_MAX_WORKERS ? WPOOL_MAX_WORKERS : (unsigned)n;
 }
 
-/* At least 2: with one slot, a full slot's sequence number (pos + 1) equals
- * the next producer's position, so the ring would never report full. */
+/* A ring's capacity: a power of two, at least WP_RING_MIN_CAPACITY. */
 static uint32_t round_up_pow2(uint32_t v) {
-    uint32_t c = 2;
+    uint32_t c = WP_RING_MIN_CAPACITY;
     while (c < v)
         c <<= 1;
     return c;
@@ -64,7 +75,10 @@ static void init_worker(wpool *p, wp_worker *w, unsigned index, bool temporary) 
  * worker, then frees p. The pool must be quiescent and closed. */
 static void teardown(wpool *p, unsigned started) {
     wp_spin_lock(&p->temp_lock);
-    atomic_store_explicit(&p->stop, 1, memory_order_seq_cst); /* no spawn after this */
+    /* seq_cst (rule 2): before each wp_wake_for_stop(): a worker's SLEEPING
+     * store ordered before it is woken, one after it sees stop. Under the
+     * lock: no temporary worker is started after this. */
+    atomic_store_explicit(&p->stop, 1, memory_order_seq_cst);
     wp_spin_unlock(&p->temp_lock);
     for (unsigned i = 0; i < started; i++)
         wp_wake_for_stop(&p->workers[i]);
@@ -93,6 +107,12 @@ static int config_error(char *msg, size_t msg_size, const char *field, unsigned 
     if (msg && msg_size) snprintf(msg, msg_size, "%s = %llu: %s", field, value, limit);
     return WPOOL_EINVAL;
 }
+
+/* The limits are spelled out in the messages below (and in wpool.h's example
+ * of one): they must be the values of the macros. */
+_Static_assert(WPOOL_MAX_WORKERS == 1024u, "update the messages of wpool_config_check");
+_Static_assert(WPOOL_MAX_CAPACITY == 16777216u, "update the messages of wpool_config_check");
+_Static_assert(WPOOL_MAX_WAIT_SAMPLING == 1024u, "update the messages of wpool_config_check");
 
 int wpool_config_check(const wpool_config *cfg, char *msg, size_t msg_size) {
     static const char *const capacity_field[WPOOL_PRIORITIES] = {
@@ -148,9 +168,9 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
 
     p->nworkers = nworkers;
     p->max_temp = cfg.max_temp_workers;
-    p->mask_words = (nworkers + 63) / 64;
-    p->temp_mask_words = (p->max_temp + 63) / 64;
-    p->temp_idle_ns = (uint64_t)cfg.temp_idle_ms * 1000000u;
+    p->mask_words = (nworkers + WP_MASK_BITS - 1) / WP_MASK_BITS;
+    p->temp_mask_words = (p->max_temp + WP_MASK_BITS - 1) / WP_MASK_BITS;
+    p->temp_idle_ns = (uint64_t)cfg.temp_idle_ms * WP_NS_PER_MS;
     p->starve_ticks = (uint64_t)cfg.starvation_ms * wp_clock.ticks_per_ms;
     p->pin_workers = cfg.pin_workers;
     p->on_start = cfg.on_thread_start;
@@ -182,10 +202,12 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
 
     for (unsigned i = 0; i < nworkers; i++) {
         if ((rc = wp_thread_start(p, &p->workers[i])) != WPOOL_OK) {
-            /* The ones started are idle or soon will be: close and stop them. */
+            /* The ones started are idle or soon will be: close and stop them.
+             * seq_cst: as every change of busy (rule 4). */
             atomic_fetch_sub_explicit(&p->busy, nworkers - i, memory_order_seq_cst);
             for (int r = 0; r < WPOOL_PRIORITIES; r++)
                 wp_ring_close(&p->rings[r]);
+            /* seq_cst: as in wpool_shutdown(); nobody can submit yet anyway. */
             atomic_store_explicit(&p->closed, 1, memory_order_seq_cst);
             teardown(p, i);
             return rc;
@@ -213,79 +235,10 @@ static inline bool valid_prio(wpool_priority prio) {
     return (unsigned)prio < (unsigned)WPOOL_PRIORITIES;
 }
 
-/* How long a producer waiting for room beside another one polls first. */
-#define WP_ROOM_SPIN_NS 8000u
-/* A parked producer re-checks for any room after this long, doubling up to
- * the maximum while it stays parked. */
-#define WP_ROOM_PATIENCE_NS     1000000u
-#define WP_ROOM_PATIENCE_MAX_NS 64000000u
-
-/* Waits for room in the ring of prio and queues *t. Returns WPOOL_OK,
- * WPOOL_ETIMEDOUT or WPOOL_ECLOSED. Rule 3 of docs/PARKING.md.
- *
- * A full ring is refilled only once three quarters of it are free again:
- * retrying as soon as one slot frees keeps the producer writing the very
- * lines the consumer is emptying, in lockstep (measured: 3x slower), and the
- * distance keeps the two sides' cache lines apart. A lone producer parks at
- * once: draining that much takes tens of microseconds, and spinning through
- * them slowed the consumer by a fifth here. When another producer is already
- * waiting, it first polls for up to WP_ROOM_SPIN_NS (one slot line, not
- * `head`): parked producers woken together preempt the workers and refill in
- * a contended burst, which measured twice as slow with two producers on two
- * CPUs. */
-static int wait_for_room(wpool *p, int prio, const wpool_task *t, uint64_t timeout_ns) {
-    wp_ring *r = &p->rings[prio];
-    uint64_t deadline = wp_deadline(timeout_ns), threshold = wp_ring_room_threshold(r);
-    uint64_t patience = WP_ROOM_PATIENCE_NS;
-    bool spun = false;
-    int rc;
-    atomic_fetch_add_explicit(&r->room_waiters, 1, memory_order_relaxed);
-    for (;;) {
-        if ((rc = wp_ring_push(r, t, r->sample_mask)) != WP_RING_FULL) break;
-        if (timeout_ns != WPOOL_FOREVER && wp_now_ns() >= deadline) {
-            rc = WP_RING_TIMED_OUT;
-            break;
-        }
-        /* A job of this pool waiting for room runs queued jobs meanwhile, so
-         * jobs that submit cannot deadlock a pool whose queues are full. */
-        if (wp_help_one(p)) continue;
-        if (!spun && atomic_load_explicit(&r->room_waiters, memory_order_relaxed) > 1) {
-            spun = true;
-            uint64_t until = wp_now_ns() + WP_ROOM_SPIN_NS;
-            while (!wp_ring_room_hint(r) && wp_now_ns() < until)
-                for (unsigned i = 0; i < 16; i++)
-                    wp_cpu_relax();
-            continue;
-        }
-        uint32_t epoch = atomic_load_explicit(&r->room_epoch, memory_order_seq_cst);
-        /* seq_cst: ordered before our re-check of head (rule 3). */
-        atomic_store_explicit(&r->room_wanted, 1, memory_order_seq_cst);
-        if (wp_ring_is_closed(r)) continue;
-        uint64_t free_slots = wp_ring_free_slots(r);
-        if (free_slots >= threshold || (free_slots > 0 && patience > WP_ROOM_PATIENCE_NS)) {
-            /* Head says there is room (enough of it, or any after a timed
-             * wait), yet the push found the slot at tail still full: its
-             * consumer has taken it but was preempted before freeing it. */
-            sched_yield();
-            continue;
-        }
-        /* Consumers wake us once the threshold is free. If they stop short
-         * of it (say, a job waits for something only this producer will
-         * make), the timed wait takes whatever room there is, late but surely. */
-        atomic_fetch_add_explicit(&p->parks, 1, memory_order_relaxed);
-        uint64_t wake_at = wp_now_ns() + patience;
-        bool timed_out = wp_park_wait(&r->room_epoch, epoch,
-                                      wake_at < deadline ? wake_at : deadline) == WP_PARK_TIMEDOUT;
-        if (timed_out && patience < WP_ROOM_PATIENCE_MAX_NS) patience *= 2;
-    }
-    atomic_fetch_sub_explicit(&r->room_waiters, 1, memory_order_relaxed);
-    return rc == WP_RING_OK ? WPOOL_OK : rc == WP_RING_IS_CLOSED ? WPOOL_ECLOSED : WPOOL_ETIMEDOUT;
-}
-
 /* The slow path of a submission the ring refused (full or closed). */
 static int submit_slow(wpool *p, int prio, const wpool_task *t, uint64_t timeout_ns, int ring_rc) {
     if (ring_rc == WP_RING_IS_CLOSED) return WPOOL_ECLOSED;
-    int rc = timeout_ns ? wait_for_room(p, prio, t, timeout_ns) : WPOOL_EFULL;
+    int rc = timeout_ns ? wp_room_wait(p, prio, t, timeout_ns) : WPOOL_EFULL;
     if (rc == WPOOL_OK)
         wp_notify(p, prio, 1);
     else if (rc != WPOOL_ECLOSED)
@@ -370,7 +323,7 @@ int wpool_submit_batch(wpool *p, wpool_priority prio, const wpool_task *tasks, s
  * so their completion counts are visible; then the counts (acquire) before
  * the accepted totals, so a job accepted meanwhile can only make them differ. */
 static bool quiescent(wpool *p) {
-    (void)atomic_load_explicit(&p->busy, memory_order_seq_cst);
+    (void)atomic_load_explicit(&p->busy, memory_order_seq_cst); /* Q2 */
     uint64_t done = 0, accepted = 0;
     for (unsigned i = 0; i < p->nworkers + p->max_temp; i++) {
         wp_worker *w = i < p->nworkers ? &p->workers[i] : &p->temps[i - p->nworkers];
@@ -386,9 +339,11 @@ static bool quiescent(wpool *p) {
 
 static int wait_quiescent(wpool *p, uint64_t deadline) {
     int rc = WPOOL_OK;
-    /* seq_cst: announce before checking (rule 4). */
+    /* seq_cst (Q1): announce before checking (rule 4). */
     atomic_fetch_add_explicit(&p->idle_waiters, 1, memory_order_seq_cst);
     for (;;) {
+        /* seq_cst: read before the check, so a wake-up after it changes the
+         * epoch and our futex wait returns at once. */
         uint32_t epoch = atomic_load_explicit(&p->idle_epoch, memory_order_seq_cst);
         if (quiescent(p)) break;
         if (wp_park_wait(&p->idle_epoch, epoch, deadline) == WP_PARK_TIMEDOUT && !quiescent(p)) {
@@ -396,6 +351,7 @@ static int wait_quiescent(wpool *p, uint64_t deadline) {
             break;
         }
     }
+    /* seq_cst: as every access to idle_waiters (rule 4). */
     atomic_fetch_sub_explicit(&p->idle_waiters, 1, memory_order_seq_cst);
     return rc;
 }
@@ -412,7 +368,7 @@ static void discard_queued(wpool *p) {
     for (int prio = 0; prio < WPOOL_PRIORITIES; prio++) {
         wp_ring *r = &p->rings[prio];
         wp_backoff b;
-        wp_backoff_init(&b);
+        wp_backoff_init(&b, 0, WP_BACKOFF_SNOOZE_LIMIT);
         while (wp_ring_nonempty(r)) {
             wpool_task t;
             uint64_t stamp;
@@ -436,13 +392,12 @@ int wpool_shutdown(wpool *p, uint64_t timeout_ns) {
     for (int i = 0; i < WPOOL_PRIORITIES; i++) {
         wp_ring *r = &p->rings[i];
         wp_ring_close(r);
-        /* Release the producers waiting for room: they find it closed. */
-        atomic_store_explicit(&r->room_wanted, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
-        wp_park_wake(&r->room_epoch, INT32_MAX);
+        wp_room_release(r);
     }
     if (wait_quiescent(p, deadline) == WPOOL_OK) return WPOOL_OK;
-    /* seq_cst: workers that pop after this see it and discard, not run. */
+    /* seq_cst: before our own pops below. Workers that read it discard what
+     * they pop instead of running it (one that reads it late runs the job,
+     * which is as good: see run_job()). */
     atomic_store_explicit(&p->discarding, 1, memory_order_seq_cst);
     discard_queued(p);
     /* Our discards may be the last jobs to finish, after every worker went

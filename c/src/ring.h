@@ -18,15 +18,19 @@
 
 #include "wpool.h"
 
+#include "arch.h"
+#include "backoff.h"
 #include "clock.h"
-#include "spinlock.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define WP_CACHE_LINE  64
 #define WP_RING_CLOSED ((uint64_t)1 << 63)
+
+/* With one slot, a full slot's sequence number (pos + 1) equals the next
+ * producer's position, so the ring would never report full. */
+#define WP_RING_MIN_CAPACITY 2u
 
 /* One job: 40 bytes, packed. Padding slots to a cache line each would stop a
  * producer filling slot i and a consumer emptying slot i-1 from sharing a line,
@@ -47,13 +51,13 @@ typedef struct wp_ring {
     _Alignas(WP_CACHE_LINE) _Atomic uint64_t tail; /* producers' line */
     _Alignas(WP_CACHE_LINE) _Atomic uint64_t head; /* consumers' line */
     /* Read-mostly line: written only by producers that wait for room and by
-     * consumers that wake them. */
+     * consumers that wake them (room.h). */
     _Alignas(WP_CACHE_LINE) wp_slot *slots;
     uint64_t mask;
     uint32_t capacity;
     uint64_t sample_mask;          /* see wp_ring_push(); set at creation */
     _Atomic uint32_t room_wanted;  /* 1: a producer may be parked on room_epoch */
-    _Atomic uint32_t room_waiters; /* producers in wait_for_room (a hint) */
+    _Atomic uint32_t room_waiters; /* producers in wp_room_wait (a hint) */
     _Atomic uint32_t room_epoch;   /* bumped when room appears or the ring closes */
 } wp_ring;
 
@@ -63,22 +67,20 @@ void wp_ring_destroy(wp_ring *r);
 /* Closes the ring to producers; returns the number of positions ever claimed. */
 uint64_t wp_ring_close(wp_ring *r);
 
+/* After a lost CAS on head or tail: another thread on another CPU took the
+ * position. Retrying at once makes the index's line bounce between the CPUs
+ * on every attempt; spinning 1, 2, 4 ... 32 pauses (2^5, then 32 on each
+ * further loss) lets the winner do its next few claims with the line still in
+ * its cache. */
+#define WP_RING_CAS_BACKOFF_LIMIT 5
+
 /* Queues *t. The job is stamped with the tick clock when its position is a
  * multiple of sample_mask + 1 (a power of two) or the ring was empty;
  * wp_ring_pop() then returns its ticks, else 0: "not sampled". */
-/* After a lost CAS on head or tail: another thread on another CPU took the
- * position. Retrying at once makes the index's line bounce between the CPUs
- * on every attempt; pausing (1, 2, 4 ... 32 pauses) lets the winner do its
- * next few claims with the line still in its cache. */
-static inline void wp_ring_contended(unsigned *spins) {
-    for (unsigned i = 0; i < (1u << *spins); i++)
-        wp_cpu_relax();
-    if (*spins < 5) ++*spins;
-}
-
 static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_mask) {
     uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    unsigned spins = 0;
+    wp_backoff contended;
+    wp_backoff_init(&contended, 0, WP_RING_CAS_BACKOFF_LIMIT);
     wp_slot *s;
     for (;;) {
         if (pos & WP_RING_CLOSED) {
@@ -97,7 +99,7 @@ static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_
             if (atomic_compare_exchange_weak_explicit(&r->tail, &pos, pos + 1, memory_order_seq_cst,
                                                       memory_order_relaxed))
                 break;
-            wp_ring_contended(&spins);
+            wp_backoff_spin(&contended);
         } else if (dif < 0) {
             /* The slot still holds the job from one lap ago: full. Re-read tail
              * once so a close that raced with us reports closed, not full. */
@@ -121,9 +123,12 @@ static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_
     return WP_RING_OK;
 }
 
+/* Takes the job at head into *out, with its stamp (0: not sampled). False
+ * when the ring is empty or the job at head is not published yet. */
 static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp) {
     uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
-    unsigned spins = 0;
+    wp_backoff contended;
+    wp_backoff_init(&contended, 0, WP_RING_CAS_BACKOFF_LIMIT);
     wp_slot *s;
     for (;;) {
         s = &r->slots[pos & r->mask];
@@ -136,7 +141,7 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp) {
             if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1, memory_order_seq_cst,
                                                       memory_order_relaxed))
                 break;
-            wp_ring_contended(&spins);
+            wp_backoff_spin(&contended);
         } else if (dif < 0) {
             return false; /* empty, or the job at head is not published yet */
         } else {
@@ -167,7 +172,8 @@ static inline bool wp_ring_published(wp_ring *r) {
     return atomic_load_explicit(&r->slots[pos & r->mask].seq, memory_order_relaxed) == pos + 1;
 }
 
-/* Jobs accepted so far (positions claimed, published or not). */
+/* Jobs accepted so far (positions claimed, published or not). seq_cst: the
+ * re-checks of rules 1 and 3 and the quiescence check of rule 4 read it. */
 static inline uint64_t wp_ring_accepted(wp_ring *r) {
     return atomic_load_explicit(&r->tail, memory_order_seq_cst) & ~WP_RING_CLOSED;
 }
@@ -176,7 +182,7 @@ static inline bool wp_ring_is_closed(wp_ring *r) {
     return (atomic_load_explicit(&r->tail, memory_order_relaxed) & WP_RING_CLOSED) != 0;
 }
 
-/* Jobs taken by consumers so far. */
+/* Jobs taken by consumers so far. seq_cst: as wp_ring_accepted(). */
 static inline uint64_t wp_ring_taken(wp_ring *r) {
     return atomic_load_explicit(&r->head, memory_order_seq_cst);
 }
@@ -194,24 +200,6 @@ static inline uint64_t wp_ring_free_slots(wp_ring *r) {
     uint64_t tail = wp_ring_accepted(r);
     uint64_t used = tail - wp_ring_taken(r);
     return used < r->capacity ? r->capacity - used : 0;
-}
-
-/* A producer parked for room is woken once this many slots are free. */
-static inline uint64_t wp_ring_room_threshold(const wp_ring *r) {
-    return r->capacity - r->capacity / 4;
-}
-
-/* Whether at least wp_ring_room_threshold() slots are free, or the ring is
- * closed, judged from the slot that many positions past tail: it is free for
- * this lap once its seq has moved on. Relaxed: a hint for spinning, which
- * reads a line no consumer is writing right now, not `head`, which every pop
- * writes. */
-static inline bool wp_ring_room_hint(wp_ring *r) {
-    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (tail & WP_RING_CLOSED) return true;
-    uint64_t last = tail + wp_ring_room_threshold(r) - 1;
-    uint64_t seq = atomic_load_explicit(&r->slots[last & r->mask].seq, memory_order_relaxed);
-    return (int64_t)(seq - last) >= 0;
 }
 
 #endif /* WP_RING_H */

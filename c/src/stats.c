@@ -2,17 +2,18 @@
  * stats.c: the statistics snapshot (summing the per-worker counters and
  * histograms) and its Prometheus rendering.
  */
-#include "pool_internal.h"
+#include "core.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-/* The value a histogram bucket stands for: the middle of its range. */
+/* The value a histogram bucket stands for: the middle of its range (the
+ * inverse of wp_hist_bucket()). */
 static uint64_t bucket_value(unsigned idx) {
-    if (idx < 8) return idx;
-    unsigned e = idx / 8 + 2, sub = idx % 8;
-    uint64_t low = (uint64_t)(8 + sub) << (e - WP_HIST_SUB_BITS);
+    if (idx < WP_HIST_SUB) return idx;
+    unsigned e = idx / WP_HIST_SUB + (WP_HIST_SUB_BITS - 1u), sub = idx % WP_HIST_SUB;
+    uint64_t low = (uint64_t)(WP_HIST_SUB + sub) << (e - WP_HIST_SUB_BITS);
     uint64_t width = (uint64_t)1 << (e - WP_HIST_SUB_BITS);
     return low + width / 2;
 }
@@ -32,7 +33,8 @@ static uint64_t percentile(const uint64_t *hist, double q) {
     return bucket_value(WP_HIST_BUCKETS - 1);
 }
 
-static void add_worker(wpool_stats *out, uint64_t hist[3][WP_HIST_BUCKETS], wp_worker *w) {
+static void add_worker(wpool_stats *out, uint64_t hist[WPOOL_PRIORITIES][WP_HIST_BUCKETS],
+                       wp_worker *w) {
     for (int prio = 0; prio < WPOOL_PRIORITIES; prio++) {
         wp_worker_stats *s = &w->stats;
         out->completed[prio] += atomic_load_explicit(&s->completed[prio], memory_order_relaxed);
@@ -50,7 +52,7 @@ static void add_worker(wpool_stats *out, uint64_t hist[3][WP_HIST_BUCKETS], wp_w
 int wpool_get_stats(wpool *p, wpool_stats *out) {
     if (!p || !out) return WPOOL_EINVAL;
     memset(out, 0, sizeof *out);
-    uint64_t hist[3][WP_HIST_BUCKETS];
+    uint64_t hist[WPOOL_PRIORITIES][WP_HIST_BUCKETS];
     memset(hist, 0, sizeof hist);
     for (unsigned i = 0; i < p->nworkers; i++)
         add_worker(out, hist, &p->workers[i]);

@@ -4,8 +4,12 @@
  * every regular worker is busy. The parking protocol and the argument that no
  * wake-up is lost are in docs/PARKING.md; the rules cited below are there.
  */
-#include "pool_internal.h"
+#include "worker.h"
 
+#include "core.h"
+#include "room.h"
+
+#include "backoff.h"
 #include "clock.h"
 #include "park.h"
 
@@ -27,12 +31,19 @@
  * start a temporary worker for nothing. */
 #define WP_SPIN_BUSY_NS 2000u
 #define WP_SPIN_NS      5000u
+/* A polling worker pauses once between two looks at the rings (a look reads
+ * lines that stay in its cache until a producer publishes, so it is cheap)
+ * and reads the clock once every this many looks. */
+#define WP_POLL_LOOKS_PER_CLOCK 64u
 
 /* Nested help (a job's blocking submit running queued jobs on its own thread)
  * goes on while this much of the thread's stack is left: it must not stop at a
  * fixed depth, or a tree of jobs that submit into full rings can leave every
  * thread parked. Without the stack's bounds, a fixed depth is the fallback. */
+/* The reserve: 1/32 of the stack, at least 128 KiB (a job's own frames, and
+ * the C library's, below the help that calls it). */
 #define WP_HELP_STACK_RESERVE  (128u * 1024u)
+#define WP_HELP_STACK_SHARE    32u
 #define WP_HELP_FALLBACK_DEPTH 64u
 
 enum { WP_WORK, WP_EXIT, WP_RETIRE };
@@ -55,25 +66,10 @@ wp_worker *wp_current_worker(void) {
 /* Taking jobs                                                               */
 /* ------------------------------------------------------------------------ */
 
-/* Called after every successful pop: if a producer is parked waiting for room
- * in r and 3/4 of the ring is free, wake it (rule 3). The threshold amortizes
- * the wake-up over many jobs instead of paying a system call per pop while the
- * ring is nearly full. One load of a read-mostly line per job otherwise. */
-static inline void wake_room_waiters(wp_ring *r) {
-    /* seq_cst: ordered after our head CAS, against the producer's store of
-     * room_wanted and its re-check of head (rule 3). */
-    if (atomic_load_explicit(&r->room_wanted, memory_order_seq_cst) &&
-        wp_ring_free_slots(r) >= wp_ring_room_threshold(r) &&
-        atomic_exchange_explicit(&r->room_wanted, 0, memory_order_seq_cst)) {
-        atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
-        wp_park_wake(&r->room_epoch, INT32_MAX);
-    }
-}
-
 static inline bool pop_level(wpool *p, int prio, wpool_task *t, uint64_t *stamp) {
     wp_ring *r = &p->rings[prio];
     if (!wp_ring_pop(r, t, stamp)) return false;
-    wake_room_waiters(r);
+    wp_room_wake(r); /* rule 3 */
     return true;
 }
 
@@ -137,6 +133,11 @@ static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t 
 }
 
 static void run_job(wpool *p, wp_worker *w, const wpool_task *t, int prio, uint64_t stamp) {
+    /* Relaxed is enough: `discarding` only hurries a timed-out shutdown on. A
+     * worker that reads 0 just after the store runs the job, as it would had
+     * it popped a moment earlier (the shutdown does not wait for running
+     * jobs); the pop, one CAS on head, made the job this worker's alone, so
+     * it is run or discarded exactly once either way. */
     if (atomic_load_explicit(&p->discarding, memory_order_relaxed)) {
         /* A shutdown timed out: jobs not yet started are discarded, not run. */
         wp_discard_job(p, t, prio);
@@ -209,22 +210,26 @@ void wp_wake_quiescence_waiters(wpool *p) {
     /* seq_cst: a waiter that read the old epoch has its futex wait return; one
      * that reads the new one synchronizes with everything we did before. */
     atomic_fetch_add_explicit(&p->idle_epoch, 1, memory_order_seq_cst);
-    wp_park_wake(&p->idle_epoch, INT32_MAX);
+    wp_park_wake(&p->idle_epoch, WP_PARK_ALL);
 }
 
 void wp_mark_idle(wpool *p) {
-    /* seq_cst: ordered before our look at idle_waiters (rule 4). */
+    /* seq_cst (I1): ordered before our look at idle_waiters (rule 4). */
     atomic_fetch_sub_explicit(&p->busy, 1, memory_order_seq_cst);
+    /* seq_cst (I2): against the waiter's idle_waiters++ (Q1), then its load
+     * of busy (Q2): it sees our busy-- or we see it (rule 4). */
     if (atomic_load_explicit(&p->idle_waiters, memory_order_seq_cst)) wp_wake_quiescence_waiters(p);
 }
 
 /* Polls for work until `until_ns` have passed since `start`. Returns true as
  * soon as some appears. */
 static bool spin_for_work(wpool *p, const wp_worker *w, uint64_t start, uint64_t until_ns) {
+    wp_backoff poll;
+    wp_backoff_init(&poll, 0, 0); /* 2^0: one pause per look */
     for (;;) {
-        for (unsigned i = 0; i < 64; i++) {
+        for (unsigned i = 0; i < WP_POLL_LOOKS_PER_CLOCK; i++) {
             if (has_work_hint(p, w)) return true;
-            wp_cpu_relax();
+            wp_backoff_spin(&poll);
         }
         if (wp_now_ns() - start >= until_ns) return has_work_hint(p, w);
     }
@@ -234,8 +239,9 @@ static bool spin_for_work(wpool *p, const wp_worker *w, uint64_t start, uint64_t
  * worker passes (WP_RETIRE) or the pool is destroyed (WP_EXIT). Called idle;
  * returns WP_WORK marked busy again. */
 static int idle_wait(wpool *p, wp_worker *w) {
-    _Atomic uint64_t *mask = (w->temporary ? p->temp_sleep_mask : p->sleep_mask) + w->index / 64;
-    uint64_t bit = (uint64_t)1 << (w->index % 64);
+    _Atomic uint64_t *mask =
+        (w->temporary ? p->temp_sleep_mask : p->sleep_mask) + w->index / WP_MASK_BITS;
+    uint64_t bit = (uint64_t)1 << (w->index % WP_MASK_BITS);
     uint64_t deadline = w->temporary ? wp_deadline(p->temp_idle_ns) : UINT64_MAX;
     for (;;) {
         /* seq_cst (rule 2): a stopper either sees SLEEPING and wakes us, or
@@ -244,15 +250,20 @@ static int idle_wait(wpool *p, wp_worker *w) {
         /* seq_cst (rule 1): announce before the re-check of the rings. */
         atomic_fetch_or_explicit(mask, bit, memory_order_seq_cst);
         bool timed_out = false;
+        /* seq_cst (rule 2): after our SLEEPING store, against destroy's store
+         * of stop then its NOTIFIED write. */
         if (!has_work_sc(p, w) && !atomic_load_explicit(&p->stop, memory_order_seq_cst)) {
             atomic_fetch_add_explicit(&p->parks, 1, memory_order_relaxed);
             timed_out = wp_park_wait(&w->park_state, WP_SLEEPING, deadline) == WP_PARK_TIMEDOUT;
         }
         /* If our bit was already clear, a submitter claimed us for its job:
-         * we must look for work even if our own re-check saw none. */
+         * we must look for work even if our own re-check saw none. seq_cst,
+         * as every access to the masks (rule 1); finding the bit clear, we
+         * synchronize with the claim, so the claimer's job is visible. */
         uint64_t old = atomic_fetch_and_explicit(mask, ~bit, memory_order_seq_cst);
         bool claimed = !(old & bit);
         atomic_store_explicit(&w->park_state, WP_AWAKE, memory_order_relaxed);
+        /* seq_cst (rule 2): as the load before parking. */
         if (atomic_load_explicit(&p->stop, memory_order_seq_cst)) return WP_EXIT;
         if (claimed || has_work_sc(p, w)) {
             /* A position claimed but not yet published means its producer was
@@ -276,6 +287,8 @@ static void wake_worker(wpool *p, wp_worker *w) {
 }
 
 void wp_wake_for_stop(wp_worker *w) {
+    /* seq_cst (rule 2): after destroy's store of stop; a SLEEPING store
+     * ordered before this is replaced and woken, one after it sees stop. */
     atomic_store_explicit(&w->park_state, WP_NOTIFIED, memory_order_seq_cst);
     wp_park_wake(&w->park_state, 1);
 }
@@ -287,9 +300,12 @@ static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker
         uint64_t m = atomic_load_explicit(&mask[i], memory_order_seq_cst);
         while (m) {
             uint64_t bit = m & (~m + 1);
+            /* seq_cst (rule 1): whoever clears a set bit owns the wake-up of
+             * that worker; the worker's own fetch_and then synchronizes with
+             * ours (idle_wait). */
             uint64_t old = atomic_fetch_and_explicit(&mask[i], ~bit, memory_order_seq_cst);
             if (old & bit) {
-                wake_worker(p, &workers[i * 64 + (unsigned)__builtin_ctzll(bit)]);
+                wake_worker(p, &workers[i * WP_MASK_BITS + (unsigned)__builtin_ctzll(bit)]);
                 return true;
             }
             m = old & ~bit;
@@ -309,7 +325,10 @@ void wp_notify(wpool *p, int prio, size_t jobs) {
     if (wake_one(p, p->temp_sleep_mask, p->temp_mask_words, p->temps)) return;
     /* Every thread busy? Then the High job would wait behind whatever they
      * run: start a temporary worker. An idle thread that is still spinning
-     * is not in a mask but will find the job itself. */
+     * is not in a mask but will find the job itself. seq_cst: after our
+     * push, against a waking worker's mark_busy then its look at the High
+     * ring (pass_baton), and a retiring one's temp_alive-- then its re-check
+     * (retire_or_stay); busy first, as spawn_temp raises temp_alive first. */
     uint32_t busy = atomic_load_explicit(&p->busy, memory_order_seq_cst);
     uint32_t alive = atomic_load_explicit(&p->temp_alive, memory_order_seq_cst);
     if (busy >= p->nworkers + alive) spawn_temp(p);
@@ -360,12 +379,13 @@ static void thread_setup(wpool *p, wp_worker *w) {
         void *low;
         size_t size;
         if (pthread_attr_getstack(&attr, &low, &size) == 0) {
-            size_t reserve = size / 32 > WP_HELP_STACK_RESERVE ? size / 32 : WP_HELP_STACK_RESERVE;
+            size_t share = size / WP_HELP_STACK_SHARE;
+            size_t reserve = share > WP_HELP_STACK_RESERVE ? share : WP_HELP_STACK_RESERVE;
             if (reserve < size) wp_stack_floor = (uintptr_t)low + reserve;
         }
         pthread_attr_destroy(&attr);
     }
-    char name[16];
+    char name[WP_THREAD_NAME_SIZE];
     snprintf(name, sizeof name, w->temporary ? "%s-t%u" : "%s-%u", p->name, w->index);
     (void)pthread_setname_np(pthread_self(), name);
 }
@@ -414,7 +434,7 @@ static void thread_exit(wpool *p, wp_worker *w, int why) {
          * count to reach 0 under this lock, so after the unlock this thread
          * touches nothing of the pool. */
         if (atomic_fetch_sub_explicit(&p->temp_exiting, 1, memory_order_relaxed) == 1)
-            wp_park_wake(&p->temp_exiting, INT32_MAX);
+            wp_park_wake(&p->temp_exiting, WP_PARK_ALL);
     } else {
         /* seq_cst: as every change of temp_alive (wp_notify reads it). */
         atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
@@ -518,6 +538,9 @@ static void spawn_temp(wpool *p) {
             if (p->temps[i].slot_state == WP_SLOT_FREE) {
                 slot = &p->temps[i];
                 slot->slot_state = WP_SLOT_RUNNING;
+                /* seq_cst, alive before busy: a submitter that sees the new
+                 * busy (wp_notify loads it first) sees the new temp_alive
+                 * too, and does not start a second thread for the same job. */
                 atomic_fetch_add_explicit(&p->temp_alive, 1, memory_order_seq_cst);
                 atomic_fetch_add_explicit(&p->busy, 1, memory_order_seq_cst);
                 atomic_fetch_add_explicit(&p->temp_spawned, 1, memory_order_relaxed);
@@ -530,6 +553,8 @@ static void spawn_temp(wpool *p) {
     if (wp_thread_start(p, slot) == WPOOL_OK) return;
     wp_spin_lock(&p->temp_lock);
     slot->slot_state = WP_SLOT_FREE;
+    /* seq_cst: as every change of temp_alive (wp_notify reads it); busy goes
+     * down in wp_mark_idle() below. */
     atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
     atomic_fetch_sub_explicit(&p->temp_spawned, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&p->temp_spawn_failures, 1, memory_order_relaxed);

@@ -1,9 +1,22 @@
 /*
- * pool_internal.h: the pool and worker structures shared by pool.c (intake,
- * shutdown), worker.c (threads, parking, temporary workers) and stats.c.
+ * core.h: the model of a pool, shared by every part of the core: the pool and
+ * worker structures, the states of their words, and the counters with the
+ * inline helpers that update them. It declares no file's functions for
+ * another (worker.h does, for worker.c). The core is layered; a file
+ * includes its own header and files of the layers below it, nothing else:
+ *
+ *   pool.c, stats.c       the API: lifecycle, intake, shutdown; statistics
+ *   room.c                a producer's wait for room (rule 3)
+ *   worker.c, worker.h    the pool's threads
+ *   core.h                the model
+ *   room.h                waking producers that wait for room (rule 3)
+ *   ring.h, park.h        the job rings; sleeping on a word
+ *   clock.h, spinlock.h   time; the slot table's lock
+ *   backoff.h             waiting briefly
+ *   arch.h                the CPU: cache line, pause
  */
-#ifndef WP_POOL_INTERNAL_H
-#define WP_POOL_INTERNAL_H
+#ifndef WP_CORE_H
+#define WP_CORE_H
 
 #include "wpool.h"
 
@@ -16,19 +29,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Queue-wait histogram: log-linear buckets, 8 per power of two (each bucket
- * 1/8 of its octave wide, so a reported percentile is within ~6%). Values
- * below 8 ns have a bucket each; the last bucket collects everything past
- * 2^48 ns (three days). */
+/* Queue-wait histogram: log-linear buckets, WP_HIST_SUB = 8 per power of two
+ * (each bucket 1/8 of its octave wide, so a reported percentile is within
+ * ~6%). Values below 8 ns have a bucket each; the last bucket collects
+ * everything past 2^48 ns (three days). */
 #define WP_HIST_SUB_BITS 3
+#define WP_HIST_SUB      (1u << WP_HIST_SUB_BITS)
 #define WP_HIST_MAX_EXP  47
-#define WP_HIST_BUCKETS  ((WP_HIST_MAX_EXP - 1) * 8)
+#define WP_HIST_BUCKETS  ((WP_HIST_MAX_EXP - 1) * WP_HIST_SUB)
 
-#define WP_MASK_WORDS (WPOOL_MAX_WORKERS / 64)
+/* Sleep masks: one bit per worker, in 64-bit words (one fetch_or or fetch_and
+ * claims a bit), enough words for WPOOL_MAX_WORKERS. */
+#define WP_MASK_BITS  64u
+#define WP_MASK_WORDS (WPOOL_MAX_WORKERS / WP_MASK_BITS)
 
-/* One Normal or Low job in this many has its queue wait measured (a power of
- * two); every High job does. */
-#define WP_WAIT_SAMPLE 8
+/* A thread's name is "<prefix>-<i>" or "<prefix>-t<i>", and Linux keeps 15
+ * bytes of it: a prefix of at most 10 leaves 5 for the suffix (a longer one
+ * is cut). */
+#define WP_THREAD_NAME_SIZE 16
+#define WP_NAME_PREFIX_MAX  10
 
 /* park_state values: the futex word each thread sleeps on. */
 enum { WP_AWAKE = 0, WP_SLEEPING = 1, WP_NOTIFIED = 2 };
@@ -42,11 +61,11 @@ enum { WP_SLOT_FREE = 0, WP_SLOT_RUNNING = 1, WP_SLOT_EXITED = 2 };
 /* Counters written by exactly one thread (the worker owning them) and read by
  * wpool_get_stats(): relaxed load-add-store, no read-modify-write needed. */
 typedef struct wp_worker_stats {
-    _Atomic uint64_t completed[3];
-    _Atomic uint64_t wait_count[3];
-    _Atomic uint64_t wait_sum_ns[3];
-    _Atomic uint64_t wait_max_ns[3];
-    _Atomic uint64_t hist[3][WP_HIST_BUCKETS];
+    _Atomic uint64_t completed[WPOOL_PRIORITIES];
+    _Atomic uint64_t wait_count[WPOOL_PRIORITIES];
+    _Atomic uint64_t wait_sum_ns[WPOOL_PRIORITIES];
+    _Atomic uint64_t wait_max_ns[WPOOL_PRIORITIES];
+    _Atomic uint64_t hist[WPOOL_PRIORITIES][WP_HIST_BUCKETS];
 } wp_worker_stats;
 
 typedef struct wp_worker {
@@ -85,8 +104,8 @@ struct wpool {
     wp_spinlock temp_lock;
 
     /* Slow-path counters. */
-    _Alignas(WP_CACHE_LINE) _Atomic uint64_t discarded[3];
-    _Atomic uint64_t rejected[3];
+    _Alignas(WP_CACHE_LINE) _Atomic uint64_t discarded[WPOOL_PRIORITIES];
+    _Atomic uint64_t rejected[WPOOL_PRIORITIES];
     _Atomic uint64_t temp_spawned, temp_retired, temp_spawn_failures;
     _Atomic uint64_t parks, wakeups, starvation_promotions;
 
@@ -101,20 +120,10 @@ struct wpool {
     wpool_thread_hook on_start, on_stop;
     void *hook_ctx;
     wpool_fn default_discard; /* for jobs submitted without a discard callback */
-    char name[11];
+    char name[WP_NAME_PREFIX_MAX + 1];
     wp_worker *workers; /* nworkers */
     wp_worker *temps;   /* max_temp slots */
 };
-
-/* worker.c */
-int wp_thread_start(wpool *p, wp_worker *w);
-void wp_notify(wpool *p, int prio, size_t jobs);
-void wp_wake_for_stop(wp_worker *w);
-bool wp_help_one(wpool *p);                /* runs one queued job on the caller, a worker of p */
-void wp_mark_idle(wpool *p);               /* busy--, waking quiescence waiters (rule 4) */
-void wp_wake_quiescence_waiters(wpool *p); /* after jobs finished on a thread not counted busy */
-void wp_wait_exiting_temps(wpool *p);      /* teardown: until retired temporary workers are gone */
-wp_worker *wp_current_worker(void);
 
 /* Discards a job that will never run: its discard callback (or the pool's
  * default), then the count. The one place a job is discarded. */
@@ -133,13 +142,14 @@ static inline void wp_counter_add(_Atomic uint64_t *c, uint64_t n) {
                           memory_order_release);
 }
 
-/* The histogram bucket of a wait: exact below 8 ns, then 8 per octave. */
+/* The histogram bucket of a wait: exact below 8 ns, then 8 per octave (the
+ * octave [2^e, 2^(e+1)) starts at bucket (e - 2) * 8, e >= 3). */
 static inline unsigned wp_hist_bucket(uint64_t ns) {
-    if (ns < 8) return (unsigned)ns;
+    if (ns < WP_HIST_SUB) return (unsigned)ns;
     unsigned e = 63u - (unsigned)__builtin_clzll(ns); /* ns in [2^e, 2^(e+1)) */
     if (e > WP_HIST_MAX_EXP) return WP_HIST_BUCKETS - 1;
-    unsigned sub = (unsigned)(ns >> (e - WP_HIST_SUB_BITS)) & 7u;
-    return (e - 2u) * 8u + sub;
+    unsigned sub = (unsigned)(ns >> (e - WP_HIST_SUB_BITS)) & (WP_HIST_SUB - 1u);
+    return (e - (WP_HIST_SUB_BITS - 1u)) * WP_HIST_SUB + sub;
 }
 
 /* Records one queue wait in the worker's own histogram (owner-only writes). */
@@ -152,4 +162,4 @@ static inline void wp_record_wait(wp_worker *w, int prio, uint64_t wait_ns) {
         atomic_store_explicit(&s->wait_max_ns[prio], wait_ns, memory_order_relaxed);
 }
 
-#endif /* WP_POOL_INTERNAL_H */
+#endif /* WP_CORE_H */
