@@ -127,9 +127,13 @@ typedef struct wpool_config {
     const char *thread_name;           /* thread name prefix (copied; at most 10
                                           bytes are used); NULL: "wpool". Threads
                                           are named "<prefix>-<i>", temporary ones
-                                          "<prefix>-t<i>".                         */
+                                          "<prefix>-t<i>" (Windows: the thread
+                                          description, Windows 10 1607+).          */
     int pin_workers;                   /* nonzero: pin regular worker i to the i-th
-                                          CPU the process may use (round robin).   */
+                                          CPU the process may use (round robin).
+                                          Linux, FreeBSD, Windows (the process's
+                                          processor group); ignored on macOS,
+                                          which cannot bind a thread to a CPU.     */
     wpool_thread_hook on_thread_start; /* optional, see wpool_thread_hook */
     wpool_thread_hook on_thread_stop;  /* optional                        */
     void *hook_ctx;                    /* passed to both hooks            */

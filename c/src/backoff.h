@@ -4,7 +4,7 @@
  *
  * spin(): 2^step pauses, doubling on each call up to 2^limit, never giving the
  * CPU away: for waits of a few hundred cycles (a lost CAS, polling a slot).
- * snooze(): the same pauses, then sched_yield() on every call once they have
+ * snooze(): the same pauses, then yields the CPU (wp_os_yield) on every call once they have
  * reached 2^limit: for a wait on a thread that may have been preempted (a
  * lock holder, a producer between its claim and its publish).
  *
@@ -15,8 +15,7 @@
 #define WP_BACKOFF_H
 
 #include "arch.h"
-
-#include <sched.h>
+#include "os.h"
 
 /* The usual limit for snooze(): 1, 2, 4 ... 64 pauses (2^6; about 1-3 us on
  * x86), then yield. The waits it serves are a few instructions long (a lock's
@@ -49,7 +48,7 @@ static inline void wp_backoff_snooze(wp_backoff *b) {
         wp_backoff_pause(1u << b->step);
         b->step++;
     } else {
-        sched_yield();
+        wp_os_yield();
     }
 }
 

@@ -10,21 +10,22 @@
  *   worker.c, worker.h    the pool's threads
  *   core.h                the model
  *   room.h                waking producers that wait for room (rule 3)
- *   ring.h, park.h        the job rings; sleeping on a word
+ *   ring.h                the job rings
  *   clock.h, spinlock.h   time; the slot table's lock
  *   backoff.h             waiting briefly
- *   arch.h                the CPU: cache line, pause
+ *   os.h                  the platform layer: threads, sleeping on a word,
+ *                         the clock, CPUs, memory (os_*.c)
+ *   arch.h                the CPU and the compiler: cache line, pause, bit scans
  */
 #ifndef WP_CORE_H
 #define WP_CORE_H
 
 #include "wpool.h"
 
+#include "os.h"
 #include "ring.h"
 #include "spinlock.h"
 
-#include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -78,7 +79,7 @@ typedef struct wp_worker {
     unsigned index;
     bool temporary;
     int slot_state; /* temporary workers only; guarded by temp_lock */
-    pthread_t thread;
+    wp_thread thread;
 } wp_worker;
 
 struct wpool {
@@ -116,7 +117,7 @@ struct wpool {
     uint64_t temp_idle_ns;
     uint64_t starve_ticks; /* 0: strict priority */
     int pin_workers;
-    cpu_set_t cpus; /* the CPUs pool threads may use */
+    wp_cpus cpus; /* the CPUs pool threads may use */
     wpool_thread_hook on_start, on_stop;
     void *hook_ctx;
     wpool_fn default_discard; /* for jobs submitted without a discard callback */
@@ -146,7 +147,7 @@ static inline void wp_counter_add(_Atomic uint64_t *c, uint64_t n) {
  * octave [2^e, 2^(e+1)) starts at bucket (e - 2) * 8, e >= 3). */
 static inline unsigned wp_hist_bucket(uint64_t ns) {
     if (ns < WP_HIST_SUB) return (unsigned)ns;
-    unsigned e = 63u - (unsigned)__builtin_clzll(ns); /* ns in [2^e, 2^(e+1)) */
+    unsigned e = wp_bit_high64(ns); /* ns in [2^e, 2^(e+1)) */
     if (e > WP_HIST_MAX_EXP) return WP_HIST_BUCKETS - 1;
     unsigned sub = (unsigned)(ns >> (e - WP_HIST_SUB_BITS)) & (WP_HIST_SUB - 1u);
     return (e - (WP_HIST_SUB_BITS - 1u)) * WP_HIST_SUB + sub;

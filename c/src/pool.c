@@ -8,12 +8,11 @@
 
 #include "backoff.h"
 #include "clock.h"
-#include "park.h"
+#include "os.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* ------------------------------------------------------------------------ */
 /* Configuration and lifecycle                                               */
@@ -42,8 +41,8 @@ void wpool_config_init(wpool_config *cfg) {
 }
 
 static unsigned online_cpus(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1u : n > (long)WPOOL_MAX_WORKERS ? WPOOL_MAX_WORKERS : (unsigned)n;
+    unsigned n = wp_os_cpu_count();
+    return n > WPOOL_MAX_WORKERS ? WPOOL_MAX_WORKERS : n;
 }
 
 /* A ring's capacity: a power of two, at least WP_RING_MIN_CAPACITY. */
@@ -52,14 +51,6 @@ static uint32_t round_up_pow2(uint32_t v) {
     while (c < v)
         c <<= 1;
     return c;
-}
-
-static void *alloc_aligned(size_t size) {
-    void *mem = NULL;
-    if (size == 0) return NULL;
-    if (posix_memalign(&mem, WP_CACHE_LINE, size) != 0) return NULL;
-    memset(mem, 0, size);
-    return mem;
 }
 
 static void init_worker(wpool *p, wp_worker *w, unsigned index, bool temporary) {
@@ -83,7 +74,7 @@ static void teardown(wpool *p, unsigned started) {
     for (unsigned i = 0; i < started; i++)
         wp_wake_for_stop(&p->workers[i]);
     for (unsigned i = 0; i < started; i++)
-        pthread_join(p->workers[i].thread, NULL);
+        wp_os_thread_join(&p->workers[i].thread);
     for (unsigned i = 0; i < p->max_temp; i++) {
         /* Under the lock: a running one may be retiring right now. After
          * stop, no slot goes from RUNNING to FREE: each is joined here. */
@@ -91,14 +82,14 @@ static void teardown(wpool *p, unsigned started) {
         int state = p->temps[i].slot_state;
         wp_spin_unlock(&p->temp_lock);
         if (state == WP_SLOT_RUNNING) wp_wake_for_stop(&p->temps[i]);
-        if (state != WP_SLOT_FREE) pthread_join(p->temps[i].thread, NULL);
+        if (state != WP_SLOT_FREE) wp_os_thread_join(&p->temps[i].thread);
     }
     wp_wait_exiting_temps(p); /* the retired ones, detached, still in their stop hook */
     for (int i = 0; i < WPOOL_PRIORITIES; i++)
         wp_ring_destroy(&p->rings[i]);
-    free(p->workers);
-    free(p->temps);
-    free(p);
+    wp_os_free(p->workers);
+    wp_os_free(p->temps);
+    wp_os_free(p);
 }
 
 /* Writes the complaint of wpool_config_check() and returns WPOOL_EINVAL. */
@@ -150,19 +141,19 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
         capacity[i] = round_up_pow2(cfg.capacity[i] ? cfg.capacity[i] : WPOOL_DEFAULT_CAPACITY);
     wp_clock_init();
 
-    wpool *p = alloc_aligned(sizeof *p);
+    wpool *p = wp_os_alloc(sizeof *p);
     if (!p) return WPOOL_ENOMEM;
     int rings = 0, rc = WPOOL_OK;
     for (; rings < WPOOL_PRIORITIES; rings++)
         if ((rc = wp_ring_init(&p->rings[rings], capacity[rings])) != WPOOL_OK) break;
-    p->workers = alloc_aligned(nworkers * sizeof(wp_worker));
-    p->temps = alloc_aligned(cfg.max_temp_workers * sizeof(wp_worker));
+    p->workers = wp_os_alloc(nworkers * sizeof(wp_worker));
+    p->temps = wp_os_alloc(cfg.max_temp_workers * sizeof(wp_worker));
     if (rc != WPOOL_OK || !p->workers || (cfg.max_temp_workers && !p->temps)) {
         while (rings-- > 0)
             wp_ring_destroy(&p->rings[rings]);
-        free(p->workers);
-        free(p->temps);
-        free(p);
+        wp_os_free(p->workers);
+        wp_os_free(p->temps);
+        wp_os_free(p);
         return WPOOL_ENOMEM;
     }
 
@@ -178,13 +169,7 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
     p->hook_ctx = cfg.hook_ctx;
     p->default_discard = cfg.default_discard;
     snprintf(p->name, sizeof p->name, "%s", cfg.thread_name ? cfg.thread_name : "wpool");
-    /* The process's CPUs: the main thread's affinity (what taskset set), not
-     * the creating thread's, which may have pinned itself. */
-    if (sched_getaffinity(getpid(), sizeof p->cpus, &p->cpus) != 0 || CPU_COUNT(&p->cpus) == 0) {
-        CPU_ZERO(&p->cpus);
-        for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-            CPU_SET(cpu, &p->cpus);
-    }
+    wp_os_process_cpus(&p->cpus);
     /* Queue waits are measured for every High job, and for one Normal or Low
      * job in `sampling` (two clock reads per job cost ~15 ns here, a
      * quarter of a job's whole cost), or every one when the starvation bound

@@ -1,15 +1,14 @@
 /* ring.c: allocation and closing of the job rings (the hot paths are inline in ring.h). */
 #include "ring.h"
 
-#include <stdlib.h>
+#include "os.h"
+
 #include <string.h>
 
 int wp_ring_init(wp_ring *r, uint32_t capacity) {
     memset(r, 0, sizeof *r);
-    void *mem = NULL;
-    if (posix_memalign(&mem, WP_CACHE_LINE, (size_t)capacity * sizeof(wp_slot)) != 0)
-        return WPOOL_ENOMEM;
-    r->slots = mem;
+    r->slots = wp_os_alloc((size_t)capacity * sizeof(wp_slot));
+    if (!r->slots) return WPOOL_ENOMEM;
     r->capacity = capacity;
     r->mask = capacity - 1u;
     for (uint32_t i = 0; i < capacity; i++) {
@@ -26,7 +25,7 @@ int wp_ring_init(wp_ring *r, uint32_t capacity) {
 }
 
 void wp_ring_destroy(wp_ring *r) {
-    free(r->slots);
+    wp_os_free(r->slots);
     r->slots = NULL;
 }
 

@@ -16,10 +16,8 @@
 #include "backoff.h"
 #include "clock.h"
 #include "core.h"
-#include "park.h"
+#include "os.h"
 #include "worker.h"
-
-#include <sched.h>
 
 /* How long a producer waiting for room beside another one polls first, and
  * how long it pauses between its looks at the slot and the clock: 2^4 = 16
@@ -70,7 +68,7 @@ int wp_room_wait(wpool *p, int prio, const wpool_task *t, uint64_t timeout_ns) {
             /* Head says there is room (enough of it, or any after a timed
              * wait), yet the push found the slot at tail still full: its
              * consumer has taken it but was preempted before freeing it. */
-            sched_yield();
+            wp_os_yield();
             continue;
         }
         /* Consumers wake us once the threshold is free. If they stop short

@@ -15,7 +15,7 @@
 
 #include "wpool.h"
 
-#include "park.h"
+#include "os.h"
 #include "ring.h"
 
 #include <stdatomic.h>

@@ -103,11 +103,8 @@ typedef struct text_buf {
     size_t size, len; /* len: what the full text needs so far */
 } text_buf;
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-emit(text_buf *t, const char *fmt, ...) {
+WP_PRINTF_FORMAT(2, 3)
+static void emit(text_buf *t, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     size_t room = t->len < t->size ? t->size - t->len : 0;

@@ -11,10 +11,8 @@
 
 #include "backoff.h"
 #include "clock.h"
-#include "park.h"
+#include "os.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,15 +46,15 @@
 
 enum { WP_WORK, WP_EXIT, WP_RETIRE };
 
-static _Thread_local wp_worker *wp_self;
+static WP_THREAD_LOCAL wp_worker *wp_self;
 /* This pool thread is counted idle (not in `busy`): between its last job and
  * its next wake-up, and in its stop hook. Such a thread runs no job, not even
  * through wpool_help(): nothing would tell the quiescence waiters when that
  * job is done (rule 4), and a retired temporary worker's slot is no longer
  * its own. */
-static _Thread_local bool wp_counted_idle;
-static _Thread_local unsigned wp_help_depth;
-static _Thread_local uintptr_t wp_stack_floor; /* 0: bounds unknown */
+static WP_THREAD_LOCAL bool wp_counted_idle;
+static WP_THREAD_LOCAL unsigned wp_help_depth;
+static WP_THREAD_LOCAL uintptr_t wp_stack_floor; /* 0: bounds unknown */
 
 wp_worker *wp_current_worker(void) {
     return wp_self;
@@ -176,7 +174,7 @@ static bool has_work_sc(wpool *p, const wp_worker *w) {
 bool wp_help_one(wpool *p) {
     wp_worker *w = wp_self;
     if (!w || w->pool != p || wp_counted_idle) return false;
-    if (wp_stack_floor ? (uintptr_t)__builtin_frame_address(0) < wp_stack_floor
+    if (wp_stack_floor ? wp_frame_address() < wp_stack_floor
                        : wp_help_depth >= WP_HELP_FALLBACK_DEPTH)
         return false;
     wpool_task t;
@@ -268,7 +266,7 @@ static int idle_wait(wpool *p, wp_worker *w) {
         if (claimed || has_work_sc(p, w)) {
             /* A position claimed but not yet published means its producer was
              * preempted between the two: let it run rather than poll. */
-            if (!claimed && !has_work_hint(p, w)) sched_yield();
+            if (!claimed && !has_work_hint(p, w)) wp_os_yield();
             mark_busy(p);
             return WP_WORK;
         }
@@ -305,7 +303,7 @@ static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker
              * ours (idle_wait). */
             uint64_t old = atomic_fetch_and_explicit(&mask[i], ~bit, memory_order_seq_cst);
             if (old & bit) {
-                wake_worker(p, &workers[i * WP_MASK_BITS + (unsigned)__builtin_ctzll(bit)]);
+                wake_worker(p, &workers[i * WP_MASK_BITS + wp_bit_low64(bit)]);
                 return true;
             }
             m = old & ~bit;
@@ -361,33 +359,17 @@ static void pass_baton(wpool *p, const wp_worker *w, int baton) {
 /* Pool threads get the process's CPUs (or one of them, pinned), whatever the
  * affinity of the thread that started them. */
 static void thread_setup(wpool *p, wp_worker *w) {
-    cpu_set_t set = p->cpus;
-    if (p->pin_workers && !w->temporary) {
-        int count = CPU_COUNT(&p->cpus), want = (int)(w->index % (unsigned)(count ? count : 1));
-        for (int cpu = 0, seen = 0; cpu < CPU_SETSIZE; cpu++) {
-            if (!CPU_ISSET(cpu, &p->cpus)) continue;
-            if (seen++ == want) {
-                CPU_ZERO(&set);
-                CPU_SET(cpu, &set);
-                break;
-            }
-        }
-    }
-    (void)sched_setaffinity(0, sizeof set, &set); /* best effort: cpusets may forbid */
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-        void *low;
-        size_t size;
-        if (pthread_attr_getstack(&attr, &low, &size) == 0) {
-            size_t share = size / WP_HELP_STACK_SHARE;
-            size_t reserve = share > WP_HELP_STACK_RESERVE ? share : WP_HELP_STACK_RESERVE;
-            if (reserve < size) wp_stack_floor = (uintptr_t)low + reserve;
-        }
-        pthread_attr_destroy(&attr);
+    bool pinned = p->pin_workers && !w->temporary;
+    (void)wp_os_thread_bind(&p->cpus, pinned ? (int)w->index : -1); /* best effort */
+    uintptr_t low, high;
+    if (wp_os_thread_stack(&low, &high)) {
+        size_t size = (size_t)(high - low), share = size / WP_HELP_STACK_SHARE;
+        size_t reserve = share > WP_HELP_STACK_RESERVE ? share : WP_HELP_STACK_RESERVE;
+        if (reserve < size) wp_stack_floor = low + reserve;
     }
     char name[WP_THREAD_NAME_SIZE];
     snprintf(name, sizeof name, w->temporary ? "%s-t%u" : "%s-%u", p->name, w->index);
-    (void)pthread_setname_np(pthread_self(), name);
+    wp_os_thread_set_name(name);
 }
 
 /* A temporary worker whose TTL passed leaves the count of live threads first,
@@ -421,7 +403,7 @@ static int retire_or_stay(wpool *p, wp_worker *w) {
     wp_spin_unlock(&p->temp_lock);
     if (why == WP_WORK) mark_busy(p);
     if (why == WP_RETIRE)
-        pthread_detach(pthread_self()); /* nobody joins a released slot's thread */
+        wp_os_thread_detach_self(&w->thread); /* nobody joins a released slot's thread */
     return why;
 }
 
@@ -454,7 +436,7 @@ void wp_wait_exiting_temps(wpool *p) {
     }
 }
 
-static void *worker_main(void *arg) {
+static void worker_main(void *arg) {
     wp_worker *w = arg;
     wpool *p = w->pool;
     wp_self = w;
@@ -494,33 +476,11 @@ static void *worker_main(void *arg) {
     }
     if (p->on_stop) p->on_stop(p->hook_ctx, w->index, w->temporary);
     thread_exit(p, w, why);
-    return NULL;
 }
 
 int wp_thread_start(wpool *p, wp_worker *w) {
     (void)p;
-    pthread_attr_t attr;
-    if (pthread_attr_init(&attr) != 0) return WPOOL_ENOMEM;
-    /* Not the submitter's scheduling policy: plain SCHED_OTHER. */
-    struct sched_param param;
-    memset(&param, 0, sizeof param);
-    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-    pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
-    pthread_attr_setschedparam(&attr, &param);
-    /* Not the submitter's signal mask: pool threads block every asynchronous
-     * signal (the application's threads handle them), and inherit that mask
-     * from this temporary one. Faults stay deliverable. */
-    sigset_t all, saved;
-    sigfillset(&all);
-    static const int synchronous[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT};
-    for (size_t i = 0; i < sizeof synchronous / sizeof synchronous[0]; i++)
-        sigdelset(&all, synchronous[i]);
-    pthread_sigmask(SIG_SETMASK, &all, &saved);
-    int rc = pthread_create(&w->thread, &attr, worker_main, w);
-    pthread_sigmask(SIG_SETMASK, &saved, NULL);
-    pthread_attr_destroy(&attr);
-    if (rc == 0) return WPOOL_OK;
-    return rc == ENOMEM ? WPOOL_ENOMEM : WPOOL_EAGAIN;
+    return wp_os_thread_start(&w->thread, worker_main, w);
 }
 
 /* Starts a temporary worker in a free slot, if the limit allows.
