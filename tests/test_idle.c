@@ -17,6 +17,19 @@ static uint64_t cpu_ns(void) {
     return test_process_cpu_ns();
 }
 
+/* The CPU clock works: a busy loop is seen using CPU (else every bound below
+ * would hold trivially, as on an emulator that reports no CPU time). */
+static void cpu_clock_calibration(void) {
+    uint64_t c0 = cpu_ns(), deadline = now_ns() + 10 * SEC_NS;
+    volatile uint64_t sink = 0;
+    while (cpu_ns() - c0 < 2 * CPU_BOUND_MS * MS_NS && now_ns() < deadline)
+        for (int i = 0; i < 100000; i++)
+            sink += (uint64_t)i;
+    uint64_t used = cpu_ns() - c0;
+    printf("calibration: a busy loop used %.3f ms CPU\n", (double)used / 1e6);
+    CHECK(used >= 2 * CPU_BOUND_MS * MS_NS);
+}
+
 static void check_idle_cpu(const char *what) {
     sleep_ms(300); /* settle: spinning phases end, threads park */
     uint64_t c0 = cpu_ns();
@@ -157,6 +170,7 @@ static void idle_with_blocked_callers(void) {
 
 int main(void) {
     test_watchdog("test_idle", 100);
+    cpu_clock_calibration();
     idle_after_work();
     idle_with_temp_worker();
     idle_with_blocked_callers();
