@@ -392,6 +392,10 @@ static void no_inheritance(int create_on_restricted_thread) {
     CHECK_EQ(pthread_create(&t, NULL, restricted_submitter, &r), 0);
     CHECK_EQ(pthread_join(t, NULL), 0);
 
+    printf("no_inheritance(%d): submitter policy %d priority %d; regular worker %d/%d, temporary "
+           "worker %d/%d\n",
+           create_on_restricted_thread, r.self.sched.policy, r.self.sched.priority,
+           r.reg.sched.policy, r.reg.sched.priority, r.tmp.sched.policy, r.tmp.sched.priority);
     /* The probe can tell: on the submitter it sees the submitter's settings. */
     if (r.demoted) {
         CHECK_EQ(r.self.sched.policy, r.sched_set.policy);
