@@ -1,6 +1,8 @@
 /*
  * bench.h: what the benchmark harness (wpool_bench.c) needs from each pool
- * implementation it measures, plus small timing helpers shared by all files.
+ * implementation it measures, plus small timing helpers shared by all files:
+ * the clock, sleeping, yielding and the CPU count on POSIX systems (Linux,
+ * macOS, FreeBSD) and on Windows.
  *
  * Every implementation is driven through the same table of function pointers,
  * so each one pays the same (tiny) indirect-call cost per submission and the
@@ -12,6 +14,17 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#if defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+#else
+#include <errno.h>
+#include <sched.h>
+#include <unistd.h>
+#endif
 
 /* Priorities, numbered like wpool_priority so the wpool adapter passes them
    through unchanged. */
@@ -49,10 +62,73 @@ extern const bench_impl bench_wpool_impl;
 extern const bench_impl bench_mutex_impl;
 extern const bench_impl bench_glib_impl;
 
+#if defined(_WIN32)
+static inline uint64_t bench_now_ns(void) {
+    LARGE_INTEGER c, f;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&c);
+    uint64_t n = (uint64_t)c.QuadPart, hz = (uint64_t)f.QuadPart;
+    return n / hz * 1000000000u + n % hz * 1000000000u / hz;
+}
+
+#ifndef CREATE_WAITABLE_TIMER_HIGH_RESOLUTION
+#define CREATE_WAITABLE_TIMER_HIGH_RESOLUTION 0x00000002
+#endif
+
+/* Sleeps ns: a high-resolution waitable timer (Windows 10 1803+) where there
+   is one, since Sleep() counts whole scheduler ticks (up to 15.6 ms). */
+static inline void bench_sleep_ns(uint64_t ns) {
+    static _Thread_local HANDLE timer;
+    if (!timer)
+        timer = CreateWaitableTimerExW(NULL, NULL, CREATE_WAITABLE_TIMER_HIGH_RESOLUTION,
+                                       TIMER_ALL_ACCESS);
+    LARGE_INTEGER due;
+    due.QuadPart = -(LONGLONG)((ns + 99u) / 100u); /* relative, 100 ns units */
+    if (timer && SetWaitableTimer(timer, &due, 0, NULL, NULL, FALSE))
+        WaitForSingleObject(timer, INFINITE);
+    else
+        Sleep((DWORD)((ns + 999999u) / 1000000u));
+}
+
+static inline void bench_yield(void) {
+    SwitchToThread();
+}
+
+static inline long bench_cpu_count(void) {
+    return (long)GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+}
+#else
 static inline uint64_t bench_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void bench_sleep_ns(uint64_t ns) {
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static inline void bench_yield(void) {
+    sched_yield();
+}
+
+static inline long bench_cpu_count(void) {
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+#endif
+
+/* Sleeps until bench_now_ns() reaches t (returns at once if it has). */
+static inline void bench_sleep_until_ns(uint64_t t) {
+#if defined(__linux__) || defined(__FreeBSD__)
+    struct timespec ts = {(time_t)(t / 1000000000u), (long)(t % 1000000000u)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+    }
+#else
+    uint64_t now = bench_now_ns();
+    if (t > now) bench_sleep_ns(t - now);
+#endif
 }
 
 /* The CPU's spin-wait hint: lets the sibling hyperthread run and saves power

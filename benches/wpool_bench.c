@@ -31,16 +31,21 @@
  */
 #include "bench.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#if !defined(_WIN32)
 #include <sys/utsname.h>
-#include <unistd.h>
+#endif
+#if defined(__linux__)
+#include <sys/resource.h>
+#endif
+#if defined(__APPLE__) || defined(__FreeBSD__)
+#include <sys/types.h>
+#include <sys/sysctl.h>
+#endif
 
 #define NIMPL         3
 #define MAX_PRODUCERS 8
@@ -83,6 +88,7 @@ static double g_single_rate; /* 4 us jobs per second, inline on one thread */
 static double g_job_us;      /* measured duration of one CPU job */
 static int g_failures;
 static double g_other_load_pct, g_steal_pct; /* over the whole run */
+static int g_load_known;                     /* ... if the system said */
 
 static void fail(const char *what, const char *impl) {
     fprintf(stderr, "FAILED: %s (%s)\n", what, impl);
@@ -164,9 +170,7 @@ static void low_job(void *arg) {
 /* ------------------------------------------------------------------------ */
 
 static void sleep_ns(uint64_t ns) {
-    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR) {
-    }
+    bench_sleep_ns(ns);
 }
 
 /*
@@ -194,8 +198,10 @@ static int wait_count(counter *c, uint64_t target, uint64_t timeout_ns) {
  * every scenario reports how much CPU the rest of the machine took meanwhile
  * (all CPU time in /proc/stat minus our own), and the hypervisor's steal time.
  * A figure taken while others used a large share is not to be trusted.
+ * Linux only (/proc/stat); elsewhere the report says it was not measured.
  */
 typedef struct load_mark {
+    int known; /* the system told us */
     double busy_s, steal_s, self_s;
     uint64_t wall_ns;
 } load_mark;
@@ -203,6 +209,7 @@ typedef struct load_mark {
 static void load_mark_now(load_mark *m) {
     memset(m, 0, sizeof *m);
     m->wall_ns = bench_now_ns();
+#if defined(__linux__)
     double tick = 1.0 / (double)sysconf(_SC_CLK_TCK);
     FILE *f = fopen("/proc/stat", "r");
     if (f) {
@@ -212,6 +219,7 @@ static void load_mark_now(load_mark *m) {
             /* user nice system idle iowait irq softirq steal */
             m->busy_s = (double)(v[0] + v[1] + v[2] + v[5] + v[6]) * tick;
             m->steal_s = (double)v[7] * tick;
+            m->known = 1;
         }
         fclose(f);
     }
@@ -219,23 +227,32 @@ static void load_mark_now(load_mark *m) {
     if (getrusage(RUSAGE_SELF, &ru) == 0)
         m->self_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
                     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    else
+        m->known = 0;
+#endif
 }
 
-/* Percent of all CPUs used by other processes (and stolen) since *a. */
-static void load_since(const load_mark *a, double *others_pct, double *steal_pct) {
+/* Percent of all CPUs used by other processes (and stolen) since *a; 0 if
+   the system does not say. */
+static int load_since(const load_mark *a, double *others_pct, double *steal_pct) {
     load_mark b;
     load_mark_now(&b);
-    double cap = (double)(b.wall_ns - a->wall_ns) / 1e9 * (double)sysconf(_SC_NPROCESSORS_ONLN);
+    *others_pct = *steal_pct = 0;
+    if (!a->known || !b.known) return 0;
+    double cap = (double)(b.wall_ns - a->wall_ns) / 1e9 * (double)bench_cpu_count();
     double others = (b.busy_s - a->busy_s) - (b.self_s - a->self_s);
     *others_pct = cap > 0 && others > 0 ? 100.0 * others / cap : 0;
     *steal_pct = cap > 0 ? 100.0 * (b.steal_s - a->steal_s) / cap : 0;
+    return 1;
 }
 
 static void print_load_since(const load_mark *a) {
     double o, st;
-    load_since(a, &o, &st);
-    printf("    (other processes used %.0f%% of the CPUs during this scenario; steal %.0f%%)\n", o,
-           st);
+    if (load_since(a, &o, &st))
+        printf("    (other processes used %.0f%% of the CPUs during this scenario; steal %.0f%%)\n",
+               o, st);
+    else
+        printf("    (the load from other processes is not measured on this system)\n");
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -311,7 +328,7 @@ static void *tp_producer(void *a) {
     atomic_fetch_add(&r->ready, 1);
     /* Start together; yield so the releasing thread gets a CPU. */
     while (!atomic_load_explicit(&r->go, memory_order_acquire))
-        sched_yield();
+        bench_yield();
     r->start[i] = bench_now_ns();
     for (uint64_t k = 0; k < share; k++) {
         if (r->impl->submit(r->pool, BENCH_NORMAL, r->fn, NULL) != 0) {
@@ -352,7 +369,7 @@ static uint64_t tp_once(const bench_impl *im, void *pool, unsigned producers, ui
         }
     }
     while (atomic_load(&r.ready) < producers)
-        sched_yield();
+        bench_yield();
     atomic_store_explicit(&r.go, 1, memory_order_release);
     for (unsigned i = 0; i < producers; i++)
         pthread_join(th[i], NULL);
@@ -596,9 +613,7 @@ static void scenario_latency(void) {
         uint64_t next = (bench_now_ns() / 1000000u + 1) * 1000000u;
         for (unsigned k = 0; k < warm + n; k++) {
             next += 1000000u;
-            struct timespec ts = {(time_t)(next / 1000000000u), (long)(next % 1000000000u)};
-            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
-            }
+            bench_sleep_until_ns(next);
             rec[k].submit_ns = bench_now_ns();
             if (im->submit(pool, BENCH_HIGH, high_job, &rec[k]) != 0) {
                 failed = 1;
@@ -660,21 +675,38 @@ static void print_machine(void) {
         }
         fclose(f);
     }
-    struct utsname u;
+#if defined(__APPLE__) || defined(__FreeBSD__)
+    size_t model_len = sizeof model;
+#if defined(__APPLE__)
+    if (sysctlbyname("machdep.cpu.brand_string", model, &model_len, NULL, 0) != 0)
+#else
+    if (sysctlbyname("hw.model", model, &model_len, NULL, 0) != 0)
+#endif
+        snprintf(model, sizeof model, "unknown");
+#endif
     char kernel[300] = "unknown";
+#if defined(_WIN32)
+    snprintf(kernel, sizeof kernel, "Windows");
+#else
+    struct utsname u;
     if (uname(&u) == 0)
         snprintf(kernel, sizeof kernel, "%s %s %s", u.sysname, u.release, u.machine);
+#endif
     char date[64];
     time_t now = time(NULL);
     struct tm tm;
+#if defined(_WIN32)
+    gmtime_s(&tm, &now);
+#else
     gmtime_r(&now, &tm);
+#endif
     strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
 
     printf("# wpool benchmark%s\n\n", g_opt.quick ? " (--quick: smoke-test counts, timings "
                                                     "meaningless)"
                                                   : "");
     printf("- date: %s\n", date);
-    printf("- CPU: %s; nproc: %ld\n", model, sysconf(_SC_NPROCESSORS_ONLN));
+    printf("- CPU: %s; nproc: %ld\n", model, bench_cpu_count());
     printf("- kernel: %s\n", kernel);
 #ifdef __VERSION__
     printf("- compiler: %s\n", __VERSION__);
@@ -737,8 +769,11 @@ static void print_table(void) {
         "High wait under 5 ms Low saturation: max (us)",
     };
     printf("\n## Results\n\n");
-    printf("Other processes used %.0f%% of the CPUs during the run (steal %.0f%%).\n",
-           g_other_load_pct, g_steal_pct);
+    if (g_load_known)
+        printf("Other processes used %.0f%% of the CPUs during the run (steal %.0f%%).\n",
+               g_other_load_pct, g_steal_pct);
+    else
+        printf("The load from other processes was not measured (Linux only).\n");
     if (g_single_rate > 0)
         printf("CPU job: %.2f us inline; single-thread rate %.0f jobs/s.\n\n", g_job_us,
                g_single_rate);
@@ -835,7 +870,7 @@ int main(int argc, char **argv) {
         scenario_latency();
         print_load_since(&mark);
     }
-    load_since(&run_start, &g_other_load_pct, &g_steal_pct);
+    g_load_known = load_since(&run_start, &g_other_load_pct, &g_steal_pct);
     print_table();
     if (g_failures) {
         fprintf(stderr, "%d failure(s)\n", g_failures);

@@ -9,14 +9,22 @@
  *   4. A graceful shutdown with a deadline: what does not start in time is
  *      discarded through its discard callback, then the pool's report.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pthread_getname_np */
+#endif
 #include <wpool.h>
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#if defined(_WIN32)
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#endif
 
 static struct timespec demo_start;
 
@@ -65,10 +73,31 @@ static job *new_job(const char *kind, int id, unsigned work_ms) {
     return j;
 }
 
+/* The calling thread's name, as wpool set it ("?" if the system will not say). */
+static void thread_name(char *buf, size_t size) {
+    snprintf(buf, size, "?");
+#if defined(_WIN32)
+    /* Windows: the thread's description (SetThreadDescription, Windows 10 1607+). */
+    typedef HRESULT(WINAPI * get_description_fn)(HANDLE, PWSTR *);
+    FARPROC proc = GetProcAddress(GetModuleHandleW(L"kernel32.dll"), "GetThreadDescription");
+    PWSTR wide = NULL;
+    get_description_fn get;
+    if (!proc) return;
+    memcpy(&get, &proc, sizeof get);
+    if (SUCCEEDED(get(GetCurrentThread(), &wide)) && wide) {
+        if (wide[0]) WideCharToMultiByte(CP_UTF8, 0, wide, -1, buf, (int)size, NULL, NULL);
+        LocalFree(wide);
+        buf[size - 1] = 0;
+    }
+#else
+    pthread_getname_np(pthread_self(), buf, size);
+#endif
+}
+
 static void run(void *arg) {
     job *j = arg;
-    char thread[16] = "?";
-    pthread_getname_np(pthread_self(), thread, sizeof thread);
+    char thread[16];
+    thread_name(thread, sizeof thread);
     double waited_us = (double)(now_ns() - j->submitted_ns) / 1e3;
     say("%-6s %2d starts on %-8s after %9.1f us in the queue", j->kind, j->id, thread, waited_us);
     sleep_ms(j->work_ms); /* stands for real work that occupies the worker */

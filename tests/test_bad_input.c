@@ -267,7 +267,7 @@ static void defaults(void) {
     CHECK_OK(wpool_create(NULL, &p));
     CHECK(p != NULL);
     wpool_stats s = get_stats(p);
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    long online = test_cpu_count();
     CHECK(online >= 1);
     CHECK_EQ(s.workers, online);
     CHECK_EQ(s.max_temp_workers, 4);

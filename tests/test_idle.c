@@ -6,19 +6,28 @@
  * - the same with a temporary worker alive and idle (long temp_idle_ms);
  * - threads blocked in the pool: a submitter waiting for room (wpool_submit
  *   and wpool_submit_timeout) and a wpool_wait_idle caller, while the only
- *   worker is blocked in a job that sleeps on a semaphore.
+ *   worker is blocked in a job that sleeps on a condition variable.
  */
 #include "test_util.h"
-
-#include <semaphore.h>
 
 #define IDLE_WINDOW_MS 500
 #define CPU_BOUND_MS   20
 
 static uint64_t cpu_ns(void) {
-    struct timespec ts;
-    CHECK_EQ(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts), 0);
-    return (uint64_t)ts.tv_sec * SEC_NS + (uint64_t)ts.tv_nsec;
+    return test_process_cpu_ns();
+}
+
+/* The CPU clock works: a busy loop is seen using CPU (else every bound below
+ * would hold trivially, as on an emulator that reports no CPU time). */
+static void cpu_clock_calibration(void) {
+    uint64_t c0 = cpu_ns(), deadline = now_ns() + 10 * SEC_NS;
+    volatile uint64_t sink = 0;
+    while (cpu_ns() - c0 < 2 * CPU_BOUND_MS * MS_NS && now_ns() < deadline)
+        for (int i = 0; i < 100000; i++)
+            sink += (uint64_t)i;
+    uint64_t used = cpu_ns() - c0;
+    printf("calibration: a busy loop used %.3f ms CPU\n", (double)used / 1e6);
+    CHECK(used >= 2 * CPU_BOUND_MS * MS_NS);
 }
 
 static void check_idle_cpu(const char *what) {
@@ -84,13 +93,25 @@ static void idle_with_temp_worker(void) {
     wpool_destroy(p);
 }
 
-static sem_t sem;
+/* A latch the job sleeps on (macOS has no unnamed semaphores). */
+static pthread_mutex_t latch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t latch_cond = PTHREAD_COND_INITIALIZER;
+static int latch_open;
 static atomic_int sem_job_started;
 static void sem_job(void *arg) {
     (void)arg;
     atomic_store(&sem_job_started, 1);
-    while (sem_wait(&sem) != 0) {
-    }
+    CHECK_EQ(pthread_mutex_lock(&latch_lock), 0);
+    while (!latch_open)
+        CHECK_EQ(pthread_cond_wait(&latch_cond, &latch_lock), 0);
+    CHECK_EQ(pthread_mutex_unlock(&latch_lock), 0);
+}
+
+static void latch_release(void) {
+    CHECK_EQ(pthread_mutex_lock(&latch_lock), 0);
+    latch_open = 1;
+    CHECK_EQ(pthread_cond_broadcast(&latch_cond), 0);
+    CHECK_EQ(pthread_mutex_unlock(&latch_lock), 0);
 }
 
 typedef struct blocked {
@@ -119,7 +140,7 @@ static void idle_with_blocked_callers(void) {
     cfg.max_temp_workers = 0;
     cfg.capacity[WPOOL_HIGH] = 2;
     wpool *p = make_pool(&cfg);
-    CHECK_EQ(sem_init(&sem, 0, 0), 0);
+    latch_open = 0;
     atomic_store(&done, 0);
     atomic_store(&sem_job_started, 0);
     CHECK_OK(wpool_submit(p, WPOOL_LOW, sem_job, NULL));
@@ -137,7 +158,7 @@ static void idle_with_blocked_callers(void) {
     check_idle_cpu("blocked submitters and wait_idle");
     for (int i = 0; i < 3; i++)
         CHECK_EQ(atomic_load(&b[i].rc), 1); /* still blocked */
-    CHECK_EQ(sem_post(&sem), 0);
+    latch_release();
     for (int i = 0; i < 3; i++) {
         CHECK_EQ(pthread_join(t[i], NULL), 0);
         CHECK_RC(atomic_load(&b[i].rc), WPOOL_OK);
@@ -145,11 +166,11 @@ static void idle_with_blocked_callers(void) {
     CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
     CHECK_EQ(atomic_load(&done), 4);
     wpool_destroy(p);
-    sem_destroy(&sem);
 }
 
 int main(void) {
     test_watchdog("test_idle", 100);
+    cpu_clock_calibration();
     idle_after_work();
     idle_with_temp_worker();
     idle_with_blocked_callers();

@@ -13,16 +13,29 @@
  *   could return WPOOL_OK while that submitter still queued jobs.
  *
  * The second case needs two threads stopped at exact points inside the
- * library. This executable therefore defines syscall() (forwarding to the C
- * library's), through which the library's futex calls pass: a thread with a
- * role can be held before a futex wake or after a futex wait returns.
+ * library, where it parks and wakes threads. This executable therefore
+ * defines the functions those go through, each forwarding to the C library's
+ * (dlsym(RTLD_NEXT)): syscall(), for the futex calls of the Linux build, and
+ * pthread_cond_wait/timedwait/broadcast and pthread_mutex_unlock, for the
+ * condition-variable table of the portable build (WP_FORCE_PORTABLE, ctest
+ * label `portable`). A thread with a role can be held at its first wake-up
+ * (futex: before the FUTEX_WAKE; condvar: once the bucket's lock is released
+ * after the broadcast) or after each wait returns (futex: as the syscall
+ * returns; condvar: once the bucket's lock is released). Whichever the
+ * library uses is seen, and the summary says which. That takes Linux with
+ * glibc; elsewhere the second case is left out, and the test says so.
  */
 #include "test_util.h"
 
 #include <errno.h>
+
+#if defined(__linux__) && defined(__GLIBC__)
+#define HAVE_INTERPOSITION 1
+#include <dlfcn.h>
 #include <linux/futex.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
+#endif
 
 #define NJOBS 8
 static atomic_int runs[NJOBS], discards[NJOBS];
@@ -47,30 +60,56 @@ static void check_exactly_once(int n) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Holding threads at futex calls                                            */
+/* Holding threads where the library parks and wakes them                    */
 /* ------------------------------------------------------------------------ */
+
+#if HAVE_INTERPOSITION
 
 enum { ROLE_NONE, ROLE_SHUTDOWN_A, ROLE_SUBMITTER };
 static _Thread_local int role;
 
-static atomic_int hold_a_armed;   /* ROLE_SHUTDOWN_A: hold at its first futex wake */
+static atomic_int hold_a_armed;   /* ROLE_SHUTDOWN_A: hold at its first wake-up call */
 static atomic_int a_held;         /* it is held there */
 static atomic_int release_a;      /* let it go on */
-static atomic_int hold_submitter; /* ROLE_SUBMITTER: hold after each futex wait... */
+static atomic_int hold_submitter; /* ROLE_SUBMITTER: hold after each wait... */
 static atomic_int submitter_parked;
-static atomic_int release_submitter; /* ...until this is set */
+static atomic_int release_submitter;          /* ...until this is set */
+static atomic_int futex_calls, condvar_calls; /* which parking the library used */
+
+/* The next definition of a symbol (the C library's). */
+static void *next_symbol(const char *name) {
+    void *sym = dlsym(RTLD_NEXT, name);
+    if (!sym) abort();
+    return sym;
+}
+
+#define NEXT(type, name)                                                                           \
+    static _Atomic(type) next_;                                                                    \
+    type next = atomic_load(&next_);                                                               \
+    if (!next) {                                                                                   \
+        void *sym_ = next_symbol(name);                                                            \
+        memcpy(&next, &sym_, sizeof next); /* object to function pointer */                        \
+        atomic_store(&next_, next);                                                                \
+    }
+
+static void hold_a(void) {
+    atomic_store(&a_held, 1);
+    while (!atomic_load(&release_a))
+        sleep_us(200);
+}
+
+static void hold_after_wait(void) {
+    if (atomic_load(&hold_submitter))
+        while (!atomic_load(&release_submitter))
+            sleep_us(200);
+}
+
+/* --- futex (the Linux build) --- */
 
 typedef long (*syscall_fn)(long, ...);
 
 long syscall(long number, ...) {
-    static _Atomic(syscall_fn) real;
-    syscall_fn next = atomic_load(&real);
-    if (!next) {
-        void *sym = dlsym(RTLD_NEXT, "syscall");
-        if (!sym) abort();
-        memcpy(&next, &sym, sizeof next);
-        atomic_store(&real, next);
-    }
+    NEXT(syscall_fn, "syscall");
     va_list ap;
     va_start(ap, number);
     long a[6];
@@ -78,20 +117,71 @@ long syscall(long number, ...) {
         a[i] = va_arg(ap, long);
     va_end(ap);
     int op = number == SYS_futex ? (int)a[1] & FUTEX_CMD_MASK : -1;
-    if (role == ROLE_SHUTDOWN_A && op == FUTEX_WAKE && atomic_exchange(&hold_a_armed, 0)) {
-        atomic_store(&a_held, 1);
-        while (!atomic_load(&release_a))
-            sleep_us(200);
-    }
+    if (op == FUTEX_WAKE || op == FUTEX_WAIT) atomic_fetch_add(&futex_calls, 1);
+    if (role == ROLE_SHUTDOWN_A && op == FUTEX_WAKE && atomic_exchange(&hold_a_armed, 0)) hold_a();
     if (role == ROLE_SUBMITTER && op == FUTEX_WAIT) atomic_store(&submitter_parked, 1);
     long rc = next(number, a[0], a[1], a[2], a[3], a[4], a[5]);
     int saved = errno;
-    if (role == ROLE_SUBMITTER && op == FUTEX_WAIT && atomic_load(&hold_submitter))
-        while (!atomic_load(&release_submitter))
-            sleep_us(200);
+    if (role == ROLE_SUBMITTER && op == FUTEX_WAIT) hold_after_wait();
     errno = saved;
     return rc;
 }
+
+/* --- condition variables (the portable build) ---
+ * Both waits and wakes happen under the bucket's mutex, which other threads
+ * need: a thread is held only after it released it (pthread_mutex_unlock). */
+
+static _Thread_local int hold_at_unlock; /* 1: as ROLE_SHUTDOWN_A; 2: after a wait */
+
+typedef int (*unlock_fn)(pthread_mutex_t *);
+typedef int (*cond_wait_fn)(pthread_cond_t *, pthread_mutex_t *);
+typedef int (*cond_timedwait_fn)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+typedef int (*cond_broadcast_fn)(pthread_cond_t *);
+
+int pthread_mutex_unlock(pthread_mutex_t *m) {
+    NEXT(unlock_fn, "pthread_mutex_unlock");
+    int rc = next(m);
+    int hold = hold_at_unlock;
+    hold_at_unlock = 0;
+    if (hold == 1) hold_a();
+    if (hold == 2) hold_after_wait();
+    return rc;
+}
+
+static void before_wait(void) {
+    atomic_fetch_add(&condvar_calls, 1);
+    if (role == ROLE_SUBMITTER) atomic_store(&submitter_parked, 1);
+}
+
+static void after_wait(void) {
+    if (role == ROLE_SUBMITTER) hold_at_unlock = 2;
+}
+
+int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
+    NEXT(cond_wait_fn, "pthread_cond_wait");
+    before_wait();
+    int rc = next(c, m);
+    after_wait();
+    return rc;
+}
+
+int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
+                           const struct timespec *restrict abstime) {
+    NEXT(cond_timedwait_fn, "pthread_cond_timedwait");
+    before_wait();
+    int rc = next(c, m, abstime);
+    after_wait();
+    return rc;
+}
+
+int pthread_cond_broadcast(pthread_cond_t *c) {
+    NEXT(cond_broadcast_fn, "pthread_cond_broadcast");
+    atomic_fetch_add(&condvar_calls, 1);
+    if (role == ROLE_SHUTDOWN_A && atomic_exchange(&hold_a_armed, 0)) hold_at_unlock = 1;
+    return next(c);
+}
+
+#endif /* HAVE_INTERPOSITION */
 
 /* ------------------------------------------------------------------------ */
 /* Discards by a timed-out shutdown wake quiescence waiters                  */
@@ -175,6 +265,8 @@ static void last_discard_wakes_waiters(void) {
 /* Every shutdown closes the queues before it waits                          */
 /* ------------------------------------------------------------------------ */
 
+#if HAVE_INTERPOSITION
+
 typedef struct batch_call {
     wpool *p;
     wpool_task tasks[4];
@@ -255,14 +347,28 @@ static void second_shutdown_closes_intake(void) {
     CHECK_EQ(atomic_load(&runs[3]) + atomic_load(&discards[3]), 0);
     wpool_destroy(p);
 }
+#endif /* HAVE_INTERPOSITION */
 
 /* With an argument, runs only the case of that name. */
 int main(int argc, char **argv) {
     test_watchdog("test_shutdown_races", 100);
     if (argc < 2 || strcmp(argv[1], "last_discard_wakes_waiters") == 0)
         last_discard_wakes_waiters();
-    if (argc < 2 || strcmp(argv[1], "second_shutdown_closes_intake") == 0)
+    if (argc < 2 || strcmp(argv[1], "second_shutdown_closes_intake") == 0) {
+#if HAVE_INTERPOSITION
         second_shutdown_closes_intake();
+        int futex = atomic_load(&futex_calls), condvar = atomic_load(&condvar_calls);
+        printf("second_shutdown_closes_intake: threads held at the library's %s calls "
+               "(futex %d, condvar %d)\n",
+               futex && condvar ? "futex and condvar"
+               : futex          ? "futex"
+                                : "condvar",
+               futex, condvar);
+#else
+        printf("second_shutdown_closes_intake: SKIPPED: holding threads inside the library "
+               "needs symbol interposition (Linux with glibc)\n");
+#endif
+    }
     test_summary("test_shutdown_races");
     return 0;
 }

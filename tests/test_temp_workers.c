@@ -16,23 +16,31 @@
  * - two High jobs back to back into an idle worker, the first waiting for the
  *   second: the second gets a temporary worker (found by docs/model);
  * - pool threads (regular and temporary) do not inherit the submitter's
- *   signal mask, CPU affinity or scheduling policy: from a thread pinned to
- *   one CPU, running SCHED_BATCH, with every signal unblocked, jobs see
- *   SCHED_OTHER, the process's CPU set, SIGINT/SIGTERM/SIGUSR1 blocked; both
- *   with the pool created by main and created by that restricted thread.
+ *   signal mask, CPU affinity or scheduling: from a thread pinned to one CPU,
+ *   running SCHED_BATCH (Windows: the lowest priority; macOS, FreeBSD: another
+ *   priority), with every signal unblocked, jobs see SCHED_OTHER at the
+ *   default priority (Windows: normal priority), the process's CPU set,
+ *   SIGINT/SIGTERM/SIGUSR1 blocked; both with the pool created by main and
+ *   created by that restricted thread. Windows has no signal masks and macOS
+ *   no CPU binding: those checks are left out there (test_os.h).
  */
 #include "test_util.h"
 
-#include <sched.h>
+#if TEST_HAVE_SIGMASK
 #include <signal.h>
+#endif
 
 /* What a job saw about the thread it ran on. */
 typedef struct probe {
     atomic_int done;
     int in_pool;
-    int policy;
-    cpu_set_t mask;
+    test_sched sched;
+#if TEST_HAVE_AFFINITY
+    test_cpus mask;
+#endif
+#if TEST_HAVE_SIGMASK
     int sig_blocked[3]; /* SIGINT, SIGTERM, SIGUSR1 */
+#endif
     char name[16];
     int low_gate_left; /* Low gate jobs that had returned when this ran */
     unsigned temp_workers_seen;
@@ -42,18 +50,19 @@ typedef struct probe {
 
 static void probe_job(void *arg) {
     probe *pr = arg;
-    struct sched_param sp;
     pr->in_pool = pr->p ? wpool_in_pool(pr->p) : -1;
-    CHECK_EQ(pthread_getschedparam(pthread_self(), &pr->policy, &sp), 0);
-    CPU_ZERO(&pr->mask);
-    CHECK_EQ(sched_getaffinity(0, sizeof pr->mask, &pr->mask), 0);
+    CHECK_EQ(test_sched_get(&pr->sched), 0);
+#if TEST_HAVE_AFFINITY
+    CHECK_EQ(test_thread_cpus(&pr->mask), 0);
+#endif
+#if TEST_HAVE_SIGMASK
     sigset_t set;
     CHECK_EQ(pthread_sigmask(SIG_BLOCK, NULL, &set), 0);
     pr->sig_blocked[0] = sigismember(&set, SIGINT);
     pr->sig_blocked[1] = sigismember(&set, SIGTERM);
     pr->sig_blocked[2] = sigismember(&set, SIGUSR1);
-    memset(pr->name, 0, sizeof pr->name);
-    CHECK_EQ(pthread_getname_np(pthread_self(), pr->name, sizeof pr->name), 0);
+#endif
+    CHECK_EQ(test_thread_name(pr->name, sizeof pr->name), 0);
     pr->low_gate_left = pr->low_gate ? atomic_load(&pr->low_gate->left) : -1;
     if (pr->p) pr->temp_workers_seen = get_stats(pr->p).temp_workers;
     atomic_store(&pr->done, 1);
@@ -261,39 +270,54 @@ static void idle_worker_takes_high(void) {
 
 /* --- no inheritance from the submitter ------------------------------------ */
 
-static cpu_set_t main_mask; /* the process's CPUs, as main sees them */
+/* The scheduling every pool thread must have, whoever submits or created the
+ * pool: POSIX: SCHED_OTHER at the priority of a SCHED_OTHER main thread;
+ * Windows: normal priority (threads there never inherit their creator's). */
+static test_sched default_sched;
+static int check_priority = 1;
+
+#if TEST_HAVE_AFFINITY
+static test_cpus main_mask; /* the process's CPUs, as main sees them */
 static int main_cpus;
+#endif
 
 typedef struct restricted {
     int create_pool; /* create the pool on the restricted thread */
     wpool *p;
-    cpu_set_t own_mask;
-    int policy_set;
+#if TEST_HAVE_AFFINITY
+    test_cpus own_mask;
+#endif
+    int demoted; /* its scheduling was changed (to sched_set) */
+    test_sched sched_set;
     probe self; /* the probe run on the restricted thread itself */
     probe reg, tmp;
 } restricted;
 
 static void *restricted_submitter(void *arg) {
     restricted *r = arg;
+#if TEST_HAVE_AFFINITY
     /* Pin to one CPU (the last one the process may use). */
     int last = -1;
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        if (CPU_ISSET(c, &main_mask)) last = c;
+    for (int c = 0; c < TEST_MAX_CPUS; c++)
+        if (test_cpus_has(&main_mask, c)) last = c;
     CHECK(last >= 0);
-    CPU_ZERO(&r->own_mask);
-    CPU_SET(last, &r->own_mask);
-    CHECK_EQ(pthread_setaffinity_np(pthread_self(), sizeof r->own_mask, &r->own_mask), 0);
-    /* A non-default policy any user may choose. */
-    struct sched_param sp = {0};
-    if (pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp) == 0)
-        r->policy_set = SCHED_BATCH;
-    else if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0)
-        r->policy_set = SCHED_IDLE;
-    CHECK(r->policy_set == SCHED_BATCH || r->policy_set == SCHED_IDLE);
+    test_cpus_one(&r->own_mask, last);
+    CHECK_EQ(test_pin_self(last), 0);
+#endif
+    /* A non-default scheduling any user may choose. */
+    test_sched before;
+    CHECK_EQ(test_sched_get(&before), 0);
+    r->demoted = test_sched_demote(&before) == 0;
+#if defined(__linux__) || defined(_WIN32)
+    CHECK(r->demoted); /* SCHED_BATCH or SCHED_IDLE; a lower priority: always allowed */
+#endif
+    if (r->demoted) CHECK_EQ(test_sched_get(&r->sched_set), 0);
+#if TEST_HAVE_SIGMASK
     /* Every signal unblocked. */
     sigset_t none;
     sigemptyset(&none);
     CHECK_EQ(pthread_sigmask(SIG_SETMASK, &none, NULL), 0);
+#endif
     /* Control: the probe sees all of that on this thread. */
     probe_init(&r->self, NULL, NULL);
     probe_job(&r->self);
@@ -329,17 +353,27 @@ static void check_probe(const probe *pr, const restricted *r, const char *name_p
     if (!starts_with(pr->name, name_prefix))
         fprintf(stderr, "job ran on \"%s\", expected \"%s*\"\n", pr->name, name_prefix);
     CHECK(starts_with(pr->name, name_prefix));
-    if (pr->policy != SCHED_OTHER) fprintf(stderr, "%s: policy %d\n", pr->name, pr->policy);
-    CHECK_EQ(pr->policy, SCHED_OTHER);
+    if (pr->sched.policy != default_sched.policy ||
+        (check_priority && pr->sched.priority != default_sched.priority))
+        fprintf(stderr, "%s: policy %d priority %d, expected policy %d priority %d\n", pr->name,
+                pr->sched.policy, pr->sched.priority, default_sched.policy, default_sched.priority);
+    CHECK_EQ(pr->sched.policy, default_sched.policy);
+    if (check_priority) CHECK_EQ(pr->sched.priority, default_sched.priority);
+#if TEST_HAVE_SIGMASK
     CHECK(pr->sig_blocked[0] == 1);
     CHECK(pr->sig_blocked[1] == 1);
     CHECK(pr->sig_blocked[2] == 1);
+#endif
+#if TEST_HAVE_AFFINITY
     if (main_cpus > 1) {
-        if (CPU_EQUAL(&pr->mask, &r->own_mask))
+        if (test_cpus_equal(&pr->mask, &r->own_mask))
             fprintf(stderr, "%s: inherited the submitter's one-CPU affinity\n", pr->name);
-        CHECK(!CPU_EQUAL(&pr->mask, &r->own_mask));
-        CHECK(CPU_COUNT(&pr->mask) > 1);
+        CHECK(!test_cpus_equal(&pr->mask, &r->own_mask));
+        CHECK(test_cpus_count(&pr->mask) > 1);
     }
+#else
+    (void)r;
+#endif
 }
 
 static void no_inheritance(int create_on_restricted_thread) {
@@ -358,19 +392,37 @@ static void no_inheritance(int create_on_restricted_thread) {
     CHECK_EQ(pthread_create(&t, NULL, restricted_submitter, &r), 0);
     CHECK_EQ(pthread_join(t, NULL), 0);
 
+    printf("no_inheritance(%d): submitter policy %d priority %d; regular worker %d/%d, temporary "
+           "worker %d/%d\n",
+           create_on_restricted_thread, r.self.sched.policy, r.self.sched.priority,
+           r.reg.sched.policy, r.reg.sched.priority, r.tmp.sched.policy, r.tmp.sched.priority);
     /* The probe can tell: on the submitter it sees the submitter's settings. */
-    CHECK_EQ(r.self.policy, r.policy_set);
-    CHECK(CPU_EQUAL(&r.self.mask, &r.own_mask));
+    if (r.demoted) {
+        CHECK_EQ(r.self.sched.policy, r.sched_set.policy);
+        CHECK_EQ(r.self.sched.priority, r.sched_set.priority);
+        CHECK(r.self.sched.policy != default_sched.policy ||
+              r.self.sched.priority != default_sched.priority);
+    } else {
+        printf("note: this system let no thread change its scheduling: its inheritance is not "
+               "tested\n");
+    }
+#if TEST_HAVE_AFFINITY
+    CHECK(test_cpus_equal(&r.self.mask, &r.own_mask));
+#endif
+#if TEST_HAVE_SIGMASK
     CHECK(r.self.sig_blocked[0] == 0 && r.self.sig_blocked[1] == 0 && r.self.sig_blocked[2] == 0);
+#endif
     check_probe(&r.reg, &r, "ni-");
     CHECK(!starts_with(r.reg.name, "ni-t"));
     check_probe(&r.tmp, &r, "ni-t");
     CHECK_EQ(r.tmp.low_gate_left, 0);
+#if TEST_HAVE_AFFINITY
     if (!create_on_restricted_thread && main_cpus > 1) {
         /* Created by main: the pool's threads use main's CPU set. */
-        CHECK(CPU_EQUAL(&r.reg.mask, &main_mask));
-        CHECK(CPU_EQUAL(&r.tmp.mask, &main_mask));
+        CHECK(test_cpus_equal(&r.reg.mask, &main_mask));
+        CHECK(test_cpus_equal(&r.tmp.mask, &main_mask));
     }
+#endif
     wpool_stats s = get_stats(r.p);
     CHECK_EQ(s.temp_spawned, 1);
     CHECK_OK(wpool_shutdown(r.p, WPOOL_FOREVER));
@@ -421,11 +473,27 @@ static void high_burst_into_waking_worker(void) {
 int main(void) {
     test_watchdog("test_temp_workers", 100);
     high_burst_into_waking_worker();
-    CPU_ZERO(&main_mask);
-    CHECK_EQ(sched_getaffinity(0, sizeof main_mask, &main_mask), 0);
-    main_cpus = CPU_COUNT(&main_mask);
+#if defined(_WIN32)
+    default_sched.policy = 0;
+    default_sched.priority = THREAD_PRIORITY_NORMAL;
+#else
+    CHECK_EQ(test_sched_get(&default_sched), 0);
+    if (default_sched.policy != SCHED_OTHER) {
+        printf("note: started with scheduling policy %d: pool threads are expected to run "
+               "SCHED_OTHER, at whatever priority\n",
+               default_sched.policy);
+        default_sched.policy = SCHED_OTHER;
+        check_priority = 0;
+    }
+#endif
+#if TEST_HAVE_AFFINITY
+    CHECK_EQ(test_thread_cpus(&main_mask), 0);
+    main_cpus = test_cpus_count(&main_mask);
     if (main_cpus < 2)
         printf("note: the process may use one CPU only: affinity inheritance is not testable\n");
+#else
+    /* macOS: no CPU binding at all, so nothing to inherit (test_os.h). */
+#endif
 
     temp_serves_high_and_retires();
     no_temp_when_disabled();

@@ -662,11 +662,10 @@ static void run_round(uint64_t *s, long quota) {
     CHECK_EQ(st.temp_spawn_failures, 0);
     if (!c.race) CHECK_EQ(sum3(st.discarded), 0);
     if (round_to == 0) CHECK_EQ(sum3(st.discarded), 0);
-    long rej = 0, brej = 0, bjobs = 0, pacc = 0;
+    long rej = 0, brej = 0, pacc = 0;
     for (int i = 0; i < c.producers; i++) {
         rej += prs[i].rejections;
         brej += prs[i].batch_rejections;
-        bjobs += prs[i].batch_rejected;
         pacc += prs[i].accepted;
         for (int m = 0; m < 5; m++)
             tot.per_method[m] += prs[i].per_method[m];
@@ -708,7 +707,7 @@ int main(int argc, char **argv) {
     if (env_seed && *env_seed)
         seed = strtoull(env_seed, NULL, 0);
     else
-        seed = (uint64_t)now_ns() ^ ((uint64_t)getpid() << 32);
+        seed = (uint64_t)now_ns() ^ ((uint64_t)test_pid() << 32);
     CHECK(total_ids >= 1000);
     const char *env_waiters = getenv("WPOOL_TORTURE_WAITERS");
     no_waiters = env_waiters && strcmp(env_waiters, "0") == 0;

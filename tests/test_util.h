@@ -4,7 +4,8 @@
  * CHECK(cond) / CHECK_EQ(a, b) / CHECK_RC(expr, status): on failure print
  * file:line and what was expected, then exit the process with status 1 (from
  * any thread, also from inside a pool job).
- * now_ns() / sleep_ms() / sleep_us(): CLOCK_MONOTONIC helpers.
+ * now_ns() / sleep_ms() / sleep_us(): monotonic clock helpers (test_os.h,
+ * with the rest of what the tests need from the operating system).
  * wait_until(pred, ctx, timeout_ms) / CHECK_EVENTUALLY(cond, timeout_ms):
  * "eventually" waits with a generous deadline; never used as a speed bound.
  * test_gate: a job that blocks its worker until the test opens it, so the
@@ -17,17 +18,15 @@
 
 #include "wpool.h"
 
+#include "test_os.h"
+
 #include <inttypes.h>
-#include <dirent.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #ifndef WPOOL_TEST_VARIANT
 #define WPOOL_TEST_VARIANT "manual"
@@ -80,18 +79,6 @@ static inline void test_fail(const char *file, int line, const char *what) {
     } while (0)
 
 #define CHECK_OK(expr) CHECK_RC(expr, WPOOL_OK)
-
-static inline uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * SEC_NS + (uint64_t)ts.tv_nsec;
-}
-
-static inline void sleep_ns(uint64_t ns) {
-    struct timespec ts = {(time_t)(ns / SEC_NS), (long)(ns % SEC_NS)};
-    while (nanosleep(&ts, &ts) != 0) {
-    }
-}
 
 static inline void sleep_us(uint64_t us) {
     sleep_ns(us * 1000u);
@@ -202,29 +189,10 @@ static inline void test_summary(const char *name) {
     fflush(stdout);
 }
 
-/* The C library's pthread_create, for tests that interpose their own. */
-typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-static inline create_fn real_pthread_create(void) {
-    static _Atomic(create_fn) real;
-    create_fn next = atomic_load(&real);
-    if (!next) {
-        void *sym = dlsym(RTLD_NEXT, "pthread_create");
-        if (!sym) abort();
-        memcpy(&next, &sym, sizeof next); /* object to function pointer, portably */
-        atomic_store(&real, next);
-    }
-    return next;
-}
-
-/* Threads in this process now (Linux: /proc/self/task). */
+/* Threads in this process now (test_os.h says how each system counts). */
 static inline int thread_count(void) {
-    DIR *d = opendir("/proc/self/task");
-    CHECK(d != NULL);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.') n++;
-    closedir(d);
+    int n = test_os_thread_count();
+    if (n < 1) test_fail(__FILE__, __LINE__, "thread_count: the system did not say");
     return n;
 }
 

@@ -5,7 +5,8 @@
  * - thread_name: "<prefix>-<i>" and "<prefix>-t<i>", prefix cut at 10 bytes,
  *   default "wpool";
  * - pin_workers: regular worker i runs on exactly the i-th allowed CPU; without
- *   it, on every allowed CPU;
+ *   it, on every allowed CPU (not on macOS, which cannot bind a thread to a
+ *   CPU: the library documents pin_workers as ignored there);
  * - on_thread_start / on_thread_stop: once per thread (regular and
  *   temporary), start before any job on that thread, stop on the same thread,
  *   indices in range, totals == workers + temp_spawned after destroy.
@@ -13,8 +14,6 @@
  * (Split from test_extras.c.)
  */
 #include "test_util.h"
-
-#include <sched.h>
 
 /* --- in_pool, thread names --------------------------------------------------- */
 
@@ -29,7 +28,7 @@ static void where_job(void *a) {
     where *w = a;
     w->in_self = wpool_in_pool(w->self);
     w->in_other = wpool_in_pool(w->other);
-    CHECK_EQ(pthread_getname_np(pthread_self(), w->name, sizeof w->name), 0);
+    CHECK_EQ(test_thread_name(w->name, sizeof w->name), 0);
     atomic_store(&w->done, 1);
 }
 
@@ -175,15 +174,18 @@ typedef struct pin_probe {
     test_gate *g;
     atomic_int filled;
     int index, temporary;
-    cpu_set_t mask;
+#if TEST_HAVE_AFFINITY
+    test_cpus mask;
+#endif
 } pin_probe;
 
 static void pin_probe_job(void *a) {
     pin_probe *pp = a;
     pp->index = tls_index;
     pp->temporary = tls_temporary;
-    CPU_ZERO(&pp->mask);
-    CHECK_EQ(sched_getaffinity(0, sizeof pp->mask, &pp->mask), 0);
+#if TEST_HAVE_AFFINITY
+    CHECK_EQ(test_thread_cpus(&pp->mask), 0);
+#endif
     atomic_store(&pp->filled, 1);
     gate_job(pp->g);
 }
@@ -250,25 +252,25 @@ static void hooks_and_pinning(int pin) {
         CHECK_EQ(atomic_load(&h.reg_stops[i]), 1);
     }
 
+#if TEST_HAVE_AFFINITY
+    test_cpus allowed;
+    CHECK_EQ(test_thread_cpus(&allowed), 0);
     if (pin) {
-        cpu_set_t allowed;
-        CPU_ZERO(&allowed);
-        CHECK_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
-        int cpus[CPU_SETSIZE], n = 0;
-        for (int c = 0; c < CPU_SETSIZE; c++)
-            if (CPU_ISSET(c, &allowed)) cpus[n++] = c;
+        int cpus[TEST_MAX_CPUS], n = 0;
+        for (int c = 0; c < TEST_MAX_CPUS; c++)
+            if (test_cpus_has(&allowed, c)) cpus[n++] = c;
         CHECK(n >= 1);
         for (int i = 0; i < W; i++) {
-            CHECK_EQ(CPU_COUNT(&pp[i].mask), 1);
-            CHECK(CPU_ISSET(cpus[pp[i].index % n], &pp[i].mask));
+            CHECK_EQ(test_cpus_count(&pp[i].mask), 1);
+            CHECK(test_cpus_has(&pp[i].mask, cpus[pp[i].index % n]));
         }
     } else {
-        cpu_set_t allowed;
-        CPU_ZERO(&allowed);
-        CHECK_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
         for (int i = 0; i < W; i++)
-            CHECK(CPU_EQUAL(&pp[i].mask, &allowed));
+            CHECK(test_cpus_equal(&pp[i].mask, &allowed));
     }
+#else
+    (void)pin; /* macOS: threads cannot be bound to CPUs; pin_workers is ignored there */
+#endif
 }
 
 int main(void) {
