@@ -32,9 +32,12 @@ int wp_os_thread_start(wp_thread *t, wp_thread_fn fn, void *arg) {
     t->arg = arg;
     pthread_attr_t attr;
     if (pthread_attr_init(&attr) != 0) return WPOOL_ENOMEM;
-    /* Not the caller's scheduling policy: plain SCHED_OTHER. */
+    /* Not the caller's scheduling policy: plain SCHED_OTHER at the default
+     * priority, which a fresh attribute holds (0 on Linux and FreeBSD; 31 on
+     * macOS, whose kernel would take 0 as 31 below its default). */
     struct sched_param param;
     memset(&param, 0, sizeof param);
+    pthread_attr_getschedparam(&attr, &param);
     pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
     pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
     pthread_attr_setschedparam(&attr, &param);
