@@ -6,7 +6,8 @@
 #   cmake -DTARGET=aarch64-linux-gnu -DRUN=ON -DWPOOL_SOURCE_DIR=... -DWORK_DIR=...
 #         -DGENERATOR=Ninja [-DMAKE_PROGRAM=...] [-DJOBS=2] -P cross.cmake
 #
-# zig: `zig` on PATH, else `python3 -m ziglang` (pip install ziglang).
+# zig: `zig` on PATH, else `python3 -m ziglang` (pip install ziglang), found
+# here as cmake/zig.cmake finds it (without it the test is skipped).
 cmake_minimum_required(VERSION 3.20)
 
 foreach(_var TARGET WPOOL_SOURCE_DIR WORK_DIR GENERATOR)
@@ -58,15 +59,12 @@ endif()
 execute_process(COMMAND ${_zig} version OUTPUT_VARIABLE _version OUTPUT_STRIP_TRAILING_WHITESPACE)
 message(STATUS "zig ${_version}: ${_zig}")
 
-# (A list, passed as one argument.)
-string(REPLACE ";" "\\;" _zig_arg "${_zig}")
-
 set(_bin "${WORK_DIR}/build")
 file(REMOVE_RECURSE "${_bin}")
 set(_args
     -S "${WPOOL_SOURCE_DIR}" -B "${_bin}" -G "${GENERATOR}"
     "-DCMAKE_TOOLCHAIN_FILE=${WPOOL_SOURCE_DIR}/cmake/zig.cmake" "-DWPOOL_ZIG_TARGET=${TARGET}"
-    "-DWPOOL_ZIG=${_zig_arg}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_COMPILE_WARNING_AS_ERROR=ON)
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_COMPILE_WARNING_AS_ERROR=ON)
 if(MAKE_PROGRAM)
   list(APPEND _args "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}")
 endif()
