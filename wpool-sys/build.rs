@@ -44,28 +44,81 @@ fn env_flag(name: &str) -> bool {
     matches!(env::var(name), Ok(v) if !v.is_empty() && v != "0")
 }
 
-/// Compiles `c/src/*.c` as the CMake build does: C11 with `_GNU_SOURCE`,
-/// hidden visibility except for the `WPOOL_API` functions, optimized (see
-/// `WPOOL_SYS_DEBUG_C`). The compiler's flags are recorded in
+/// The C core's build description, `c/build.txt`, which CMakeLists.txt reads
+/// too: `key: values` lines (see the file for the keys).
+struct Manifest {
+    entries: Vec<(String, Vec<String>)>,
+}
+
+impl Manifest {
+    const KEYS: &'static [&'static str] = &[
+        "sources",
+        "defines",
+        "defines-gnu",
+        "flags-msvc",
+        "warnings-gnu",
+        "warnings-msvc",
+        "libs-unix",
+        "libs-windows",
+    ];
+
+    fn read(path: &Path) -> Manifest {
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("wpool-sys: cannot read {}: {e}", path.display()));
+        let mut entries = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, values) = line
+                .split_once(':')
+                .filter(|(key, _)| Self::KEYS.contains(key))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "wpool-sys: {}: not a `key: values` line with a known key {:?}: {line:?}",
+                        path.display(),
+                        Self::KEYS
+                    )
+                });
+            let values = values.split_whitespace().map(str::to_owned).collect();
+            entries.push((key.to_owned(), values));
+        }
+        Manifest { entries }
+    }
+
+    /// Every value of `key`, in order.
+    fn get(&self, key: &str) -> Vec<&str> {
+        self.entries
+            .iter()
+            .filter(|(k, _)| k == key)
+            .flat_map(|(_, values)| values.iter().map(String::as_str))
+            .collect()
+    }
+}
+
+/// Compiles the sources listed in `c/build.txt` as the CMake build does: C11,
+/// the manifest's defines, warnings and system libraries for this compiler
+/// and target, hidden visibility except for the `WPOOL_API` functions,
+/// optimized (see `WPOOL_SYS_DEBUG_C`). The compiler's flags are recorded in
 /// `WPOOL_SYS_C_FLAGS` (`wpool_sys::BUNDLED_C_FLAGS`) for the tests.
 fn build_bundled(c_dir: &Path) {
+    let manifest_path = c_dir.join("build.txt");
+    let manifest = Manifest::read(&manifest_path);
     let src_dir = c_dir.join("src");
-    let mut sources: Vec<PathBuf> = std::fs::read_dir(&src_dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "wpool-sys: bundled C sources missing at {}: {e}",
-                src_dir.display()
-            )
-        })
-        .map(|entry| entry.expect("readable directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "c"))
+    let sources: Vec<PathBuf> = manifest
+        .get("sources")
+        .iter()
+        .map(|source| c_dir.join(source))
         .collect();
-    sources.sort();
     assert!(
         !sources.is_empty(),
-        "wpool-sys: no C sources in {}",
-        src_dir.display()
+        "wpool-sys: no sources in {}",
+        manifest_path.display()
     );
+    let windows = env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows");
+    let unix = env::var("CARGO_CFG_TARGET_FAMILY")
+        .is_ok_and(|families| families.split(',').any(|family| family == "unix"));
 
     let mut build = cc::Build::new();
     build
@@ -73,14 +126,35 @@ fn build_bundled(c_dir: &Path) {
         .include(c_dir.join("include"))
         .include(&src_dir)
         .std("c11")
-        .define("_GNU_SOURCE", None)
-        .define("WPOOL_BUILDING", None)
         .pic(true)
+        // The manifest's warnings below. (cc's own, -Wall or -W4, are among
+        // them; warnings(false) would add -w, which silences every one.)
         .warnings(true)
-        .extra_warnings(true)
-        .flag_if_supported("-fvisibility=hidden")
-        .flag_if_supported("-Wno-sign-conversion")
-        .flag_if_supported("-pthread");
+        .extra_warnings(false);
+    for define in manifest.get("defines") {
+        build.define(define, None);
+    }
+    if build.get_compiler().is_like_msvc() {
+        for flag in manifest.get("flags-msvc") {
+            build.flag(flag);
+        }
+        for flag in manifest.get("warnings-msvc") {
+            build.flag(flag);
+        }
+    } else {
+        for define in manifest.get("defines-gnu") {
+            build.define(define, None);
+        }
+        for flag in manifest.get("warnings-gnu") {
+            build.flag(flag);
+        }
+        if !windows {
+            build.flag_if_supported("-fvisibility=hidden");
+        }
+        if unix {
+            build.flag_if_supported("-pthread");
+        }
+    }
     if env_flag("WPOOL_SYS_DEBUG_C") {
         build.opt_level(0).debug(true);
     } else {
@@ -95,9 +169,17 @@ fn build_bundled(c_dir: &Path) {
     println!("cargo:rustc-env=WPOOL_SYS_C_FLAGS={}", flags.join(" "));
     build.compile("wpool");
 
-    if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("windows") {
-        println!("cargo:rustc-link-lib=pthread");
+    let libs = if windows {
+        manifest.get("libs-windows")
+    } else if unix {
+        manifest.get("libs-unix")
+    } else {
+        Vec::new()
+    };
+    for lib in libs {
+        println!("cargo:rustc-link-lib={lib}");
     }
+    println!("cargo:rerun-if-changed={}", manifest_path.display());
     println!("cargo:rerun-if-changed={}", c_dir.join("include").display());
     println!("cargo:rerun-if-changed={}", src_dir.display());
     for path in &sources {

@@ -15,7 +15,7 @@
 option(WPOOL_FUZZ_TESTS "Register the libFuzzer tests (fuzz/*; need clang and libFuzzer)" ON)
 set(WPOOL_FUZZ_SECONDS 45 CACHE STRING "How long the fuzz/api test fuzzes, in seconds")
 set(WPOOL_FUZZ_JOBS 2 CACHE STRING "How many fuzzer processes the fuzz/api test runs at once")
-if(NOT WPOOL_FUZZ_TESTS)
+if(NOT WPOOL_FUZZ_TESTS OR NOT WPOOL_HOST_TESTS)
   return()
 endif()
 if(WPOOL_TSAN OR WPOOL_ASAN)
