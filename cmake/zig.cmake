@@ -64,11 +64,13 @@ if(NOT WPOOL_ZIG)
       # compiler run.
       execute_process(COMMAND "${WPOOL_PYTHON3}" -m ziglang env RESULT_VARIABLE _rc
                       OUTPUT_VARIABLE _env ERROR_QUIET)
-      if(_rc EQUAL 0 AND _env MATCHES "zig_exe\"?[ \t]*[=:][ \t]*\"([^\"]+)\""
-         AND EXISTS "${CMAKE_MATCH_1}")
-        set(_zig "${CMAKE_MATCH_1}")
-      elseif(_rc EQUAL 0)
+      if(_rc EQUAL 0)
         set(_zig "${WPOOL_PYTHON3}" -m ziglang)
+        if(_env MATCHES "zig_exe\"?[ \t]*[=:][ \t]*\"([^\"]+)\"")
+          if(EXISTS "${CMAKE_MATCH_1}")
+            set(_zig "${CMAKE_MATCH_1}")
+          endif()
+        endif()
       endif()
     endif()
   endif()
