@@ -8,12 +8,12 @@
 # WPOOL_ZIG_TARGET is a zig target (`zig targets`): x86_64-macos, aarch64-macos,
 # x86_64-windows-gnu, x86_64-freebsd, aarch64-linux-gnu, x86_64-linux-musl...
 # zig is WPOOL_ZIG (a command, as a list) if given, else `zig` on PATH, else
-# the PyPI package (`pip install ziglang`: python3 -m ziglang). CMake cannot
-# take a compiler with arguments, so this file writes small scripts into
-# <build>/zig-<target>/ (cc, ar, ranlib: `zig cc -target <target>`, `zig ar`,
-# `zig ranlib`) and uses them. zig builds the target's libc once and keeps it
-# in its cache (~/.cache/zig): the first build for a target takes a minute or
-# two more.
+# the zig binary of the PyPI package (`pip install ziglang`; found with
+# python3 -m ziglang env). CMake cannot take a compiler with arguments, so this
+# file writes small scripts into <build>/zig-<target>/ (cc, ar, ranlib:
+# `zig cc -target <target>`, `zig ar`, `zig ranlib`) and uses them. zig builds
+# the target's libc once and keeps it in its cache (~/.cache/zig): the first
+# build for a target takes one to three minutes more.
 #
 # The test programs run through CMAKE_CROSSCOMPILING_EMULATOR:
 #   <arch>-linux-*, arch of this machine   natively (no emulator)
@@ -60,10 +60,17 @@ if(NOT WPOOL_ZIG)
   else()
     find_program(WPOOL_PYTHON3 NAMES python3 python)
     if(WPOOL_PYTHON3)
-      execute_process(COMMAND "${WPOOL_PYTHON3}" -m ziglang version RESULT_VARIABLE _rc
-                      OUTPUT_QUIET ERROR_QUIET)
+      # The package's own zig binary, run directly: no Python start-up per
+      # compiler run.
+      execute_process(COMMAND "${WPOOL_PYTHON3}" -m ziglang env RESULT_VARIABLE _rc
+                      OUTPUT_VARIABLE _env ERROR_QUIET)
       if(_rc EQUAL 0)
         set(_zig "${WPOOL_PYTHON3}" -m ziglang)
+        if(_env MATCHES "zig_exe\"?[ \t]*[=:][ \t]*\"([^\"]+)\"")
+          if(EXISTS "${CMAKE_MATCH_1}")
+            set(_zig "${CMAKE_MATCH_1}")
+          endif()
+        endif()
       endif()
     endif()
   endif()

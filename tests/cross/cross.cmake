@@ -19,8 +19,13 @@ if(NOT JOBS)
   set(JOBS 2)
 endif()
 
-# cx_skip(<reason>): ends the test as skipped (SKIP_REGULAR_EXPRESSION).
+# cx_skip(<reason>): ends the test as skipped (SKIP_REGULAR_EXPRESSION); or
+# failed, where the environment has WPOOL_CROSS_TESTS_REQUIRED=1 (CI: .ci/run).
 macro(cx_skip reason)
+  if("$ENV{WPOOL_CROSS_TESTS_REQUIRED}" MATCHES "^(1|ON|YES|TRUE)$")
+    message(FATAL_ERROR "cross test failed (${TARGET}): WPOOL_CROSS_TESTS_REQUIRED is set, "
+                        "but: ${reason}")
+  endif()
   message(STATUS "cross test skipped: ${reason}")
   return()
 endmacro()
@@ -90,10 +95,11 @@ string(REGEX REPLACE "^[^=]*=" "" _wine "${_wine}")
 set(_wineserver "")
 if(_wine AND _runs STREQUAL "emulator")
   get_filename_component(_wine_dir "${_wine}" DIRECTORY)
-  find_program(_wineserver NAMES wineserver64 wineserver HINTS "${_wine_dir}" NO_CACHE)
-  if(NOT _wineserver)
+  find_program(_found NAMES wineserver64 wineserver HINTS "${_wine_dir}" NO_CACHE)
+  if(NOT _found)
     message(FATAL_ERROR "cross test failed (${TARGET}): no wineserver beside ${_wine}")
   endif()
+  set(_wineserver "${_found}")
   set(ENV{WINEPREFIX} "${WORK_DIR}/wineprefix")
   set(ENV{WINEDEBUG} -all)
   file(MAKE_DIRECTORY "$ENV{WINEPREFIX}")
