@@ -131,9 +131,10 @@ static void *producer1_main(void *arg) {
     return NULL;
 }
 
+/* Every temporary worker but the spare (temp_spares, default 1) retired. */
 static int temps_retired(void *p) {
     wpool_stats s = get_stats(p);
-    return s.temp_workers == 0 && s.temp_retired == s.temp_spawned;
+    return s.temp_workers == 1 && s.temp_retired + 1 == s.temp_spawned;
 }
 
 static void phase1(void) {

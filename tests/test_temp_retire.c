@@ -70,6 +70,7 @@ static wpool *one_busy_worker(int mode) {
     wpool_config cfg;
     wpool_config_init(&cfg);
     cfg.max_temp_workers = 1;
+    cfg.temp_spares = 0; /* the one temporary worker retires */
     cfg.temp_idle_ms = 0;
     cfg.on_thread_stop = stop_hook; /* temporary threads only: none before the gate */
     wpool *p = gated_pool(&cfg, WPOOL_NORMAL, &regular_gate);

@@ -30,6 +30,16 @@
 #include <signal.h>
 #endif
 
+/* The tests below are about temporary workers started on demand, as High
+ * work finds every thread busy, and about what pool threads inherit: no
+ * spare (test_spares covers those), and regular workers at the creator's OS
+ * priority (test_os_priority covers the lowered ones). */
+static void on_demand_config(wpool_config *cfg) {
+    wpool_config_init(cfg);
+    cfg->temp_spares = 0;
+    cfg->worker_os_priority = WPOOL_OS_PRIORITY_INHERIT;
+}
+
 /* What a job saw about the thread it ran on. */
 typedef struct probe {
     atomic_int done;
@@ -92,7 +102,7 @@ static int temps_retired(void *arg) {
 
 static void temp_serves_high_and_retires(void) {
     wpool_config cfg;
-    wpool_config_init(&cfg);
+    on_demand_config(&cfg);
     cfg.workers = 2;
     cfg.max_temp_workers = 2;
     cfg.temp_idle_ms = 200;
@@ -185,7 +195,7 @@ static void temp_serves_high_and_retires(void) {
 
 static void no_temp_when_disabled(void) {
     wpool_config cfg;
-    wpool_config_init(&cfg);
+    on_demand_config(&cfg);
     cfg.max_temp_workers = 0;
     test_gate low;
     wpool *p = gated_pool(&cfg, WPOOL_LOW, &low);
@@ -213,7 +223,7 @@ static void no_temp_when_disabled(void) {
 
 static void temp_cap_respected(void) {
     wpool_config cfg;
-    wpool_config_init(&cfg);
+    on_demand_config(&cfg);
     cfg.max_temp_workers = 1;
     cfg.temp_idle_ms = 50;
     test_gate low, high;
@@ -246,7 +256,7 @@ static void temp_cap_respected(void) {
 
 static void idle_worker_takes_high(void) {
     wpool_config cfg;
-    wpool_config_init(&cfg);
+    on_demand_config(&cfg);
     cfg.workers = 2;
     cfg.max_temp_workers = 2;
     wpool *p = make_pool(&cfg);
@@ -324,7 +334,7 @@ static void *restricted_submitter(void *arg) {
 
     if (r->create_pool) {
         wpool_config cfg;
-        wpool_config_init(&cfg);
+        on_demand_config(&cfg);
         cfg.workers = 1;
         cfg.max_temp_workers = 1;
         cfg.thread_name = "ni";
@@ -382,7 +392,7 @@ static void no_inheritance(int create_on_restricted_thread) {
     r.create_pool = create_on_restricted_thread;
     if (!create_on_restricted_thread) {
         wpool_config cfg;
-        wpool_config_init(&cfg);
+        on_demand_config(&cfg);
         cfg.workers = 1;
         cfg.max_temp_workers = 1;
         cfg.thread_name = "ni";
@@ -448,7 +458,7 @@ static void burst_b(void *arg) {
 
 static void high_burst_into_waking_worker(void) {
     wpool_config cfg;
-    wpool_config_init(&cfg);
+    on_demand_config(&cfg);
     cfg.workers = 1;
     cfg.max_temp_workers = 1;
     cfg.temp_idle_ms = 1;

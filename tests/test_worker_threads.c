@@ -201,6 +201,7 @@ static void hooks_and_pinning(int pin) {
     cfg.workers = W;
     cfg.max_temp_workers = T;
     cfg.temp_idle_ms = 30;
+    cfg.temp_spares = 0;
     cfg.on_thread_start = on_start;
     cfg.on_thread_stop = on_stop;
     cfg.hook_ctx = &h;
@@ -222,7 +223,8 @@ static void hooks_and_pinning(int pin) {
     CHECK(pp[0].index != pp[1].index);
     CHECK(pp[0].index >= 0 && pp[0].index < W && pp[1].index >= 0 && pp[1].index < W);
 
-    /* Temporary workers: spawned, retired, spawned again. */
+    /* Temporary workers: spawned, retired, spawned again (the pool keeps no
+     * spare: temp_spares = 0 above). */
     hook_probe hp;
     memset(&hp, 0, sizeof hp);
     for (int round = 0; round < 3; round++) {

@@ -107,6 +107,36 @@ typedef struct wpool_task {
  */
 typedef void (*wpool_thread_hook)(void *ctx, unsigned index, int temporary);
 
+/**
+ * The OS scheduling priority of the regular workers, which run the bulk of
+ * Normal and Low work (wpool_config.worker_os_priority). Temporary workers,
+ * which run only High jobs, always run at the priority of the thread that
+ * called wpool_create(), so that the operating system gives urgent work the
+ * CPU ahead of bulk work and not an equal share of it. A thread is given its
+ * level once, as it starts (an unprivileged Linux thread may lower its
+ * priority but never raise it back):
+ *
+ *   level     Linux (per thread)       macOS (QoS class)   Windows thread
+ *   INHERIT   as the creating thread   as created           NORMAL
+ *   BELOW     nice + 10 (at most 19)   UTILITY             BELOW_NORMAL
+ *   LOWEST    nice 19                  UTILITY             LOWEST
+ *   IDLE      SCHED_IDLE               BACKGROUND          IDLE
+ *
+ * FreeBSD and other POSIX systems have no unprivileged per-thread control:
+ * there every level runs as INHERIT. A lowered worker still takes High jobs
+ * when it finds them, but a High job wakes a temporary worker first.
+ * Below the process's priority, bulk work yields the CPU to every other
+ * thread of normal priority too, the application's and other processes':
+ * on a machine kept busy by others, Normal and Low work can then crawl
+ * (IDLE: stop). Choose INHERIT where that matters more than High latency.
+ */
+typedef enum wpool_os_priority {
+    WPOOL_OS_PRIORITY_INHERIT = 0,
+    WPOOL_OS_PRIORITY_BELOW = 1,
+    WPOOL_OS_PRIORITY_LOWEST = 2,
+    WPOOL_OS_PRIORITY_IDLE = 3
+} wpool_os_priority;
+
 /** Pool configuration; fill it with wpool_config_init(), then change fields. */
 typedef struct wpool_config {
     unsigned workers;          /* regular workers; 0: one per online CPU.
@@ -124,37 +154,53 @@ typedef struct wpool_config {
                                   served before newer higher-priority work;
                                   0 (default): strict priority.            */
     /* --- fields beyond the contract --- */
-    const char *thread_name;           /* thread name prefix (copied; at most 10
-                                          bytes are used); NULL: "wpool". Threads
-                                          are named "<prefix>-<i>", temporary ones
-                                          "<prefix>-t<i>" (Windows: the thread
-                                          description, Windows 10 1607+).          */
-    int pin_workers;                   /* nonzero: pin regular worker i to the i-th
-                                          CPU the process may use (round robin).
-                                          Linux, FreeBSD, Windows (the process's
-                                          processor group); ignored on macOS,
-                                          which cannot bind a thread to a CPU.     */
-    wpool_thread_hook on_thread_start; /* optional, see wpool_thread_hook */
-    wpool_thread_hook on_thread_stop;  /* optional                        */
-    void *hook_ctx;                    /* passed to both hooks            */
-    uint32_t wait_sampling;            /* measure the queue wait of one
-                                          Normal/Low job in this many (a power
-                                          of two, at most
-                                          WPOOL_MAX_WAIT_SAMPLING); 1: every
-                                          job; 0: default (8). High: every job. */
-    wpool_fn default_discard;          /* called, at shutdown, with the argument
-                                          of each discarded job that was
-                                          submitted without a discard callback
-                                          (wpool_submit*, or a task whose
-                                          discard is NULL), so that argument
-                                          can be freed; NULL (default): such a
-                                          job is only counted as discarded, and
-                                          its argument is the caller's to free. */
+    const char *thread_name;              /* thread name prefix (copied; at most 10
+                                             bytes are used); NULL: "wpool". Threads
+                                             are named "<prefix>-<i>", temporary ones
+                                             "<prefix>-t<i>" (Windows: the thread
+                                             description, Windows 10 1607+).          */
+    int pin_workers;                      /* nonzero: pin regular worker i to the i-th
+                                             CPU the process may use (round robin).
+                                             Linux, FreeBSD, Windows (the process's
+                                             processor group); ignored on macOS,
+                                             which cannot bind a thread to a CPU.     */
+    wpool_thread_hook on_thread_start;    /* optional, see wpool_thread_hook */
+    wpool_thread_hook on_thread_stop;     /* optional                        */
+    void *hook_ctx;                       /* passed to both hooks            */
+    uint32_t wait_sampling;               /* measure the queue wait of one
+                                             Normal/Low job in this many (a power
+                                             of two, at most
+                                             WPOOL_MAX_WAIT_SAMPLING); 1: every
+                                             job; 0: default (8). High: every job. */
+    wpool_fn default_discard;             /* called, at shutdown, with the argument
+                                             of each discarded job that was
+                                             submitted without a discard callback
+                                             (wpool_submit*, or a task whose
+                                             discard is NULL), so that argument
+                                             can be freed; NULL (default): such a
+                                             job is only counted as discarded, and
+                                             its argument is the caller's to free. */
+    wpool_os_priority worker_os_priority; /* the regular workers' OS priority (see
+                                             wpool_os_priority). Default
+                                             WPOOL_OS_PRIORITY_LOWEST.            */
+    unsigned temp_spares;                 /* temporary workers kept started and
+                                             parked, ready for High work (at most
+                                             max_temp_workers are: more is the
+                                             same as max_temp_workers), so that
+                                             no High job waits for a thread to be
+                                             created. They never retire; when one
+                                             takes work, the pool's spawner thread
+                                             starts another if the limit allows.
+                                             0: temporary workers start only when
+                                             High work finds every thread busy.
+                                             Default 1. At most WPOOL_MAX_WORKERS. */
 } wpool_config;
 
 /** Limits that wpool_create() enforces (larger values are WPOOL_EINVAL;
  *  wpool_config_check() says which field is out of range). */
-#define WPOOL_MAX_WORKERS       1024u      /* workers, max_temp_workers      */
+#define WPOOL_MAX_WORKERS                                                                          \
+    1024u                                  /* workers, max_temp_workers,                           \
+                                              temp_spares                    */
 #define WPOOL_MAX_CAPACITY      (1u << 24) /* each capacity[] (16777216)     */
 #define WPOOL_DEFAULT_CAPACITY  4096u      /* a capacity[] of 0              */
 #define WPOOL_MAX_WAIT_SAMPLING 1024u      /* wait_sampling (a power of two) */

@@ -78,7 +78,8 @@ typedef struct wp_worker {
     struct wpool *pool;
     unsigned index;
     bool temporary;
-    int slot_state; /* temporary workers only; guarded by temp_lock */
+    int slot_state;   /* temporary workers only; guarded by temp_lock */
+    bool spare_start; /* temporary: started as a spare (idle), set before its start */
     wp_thread thread;
 } wp_worker;
 
@@ -94,10 +95,14 @@ struct wpool {
      * only when a thread goes idle or wakes, never per job. */
     _Alignas(WP_CACHE_LINE) _Atomic uint32_t busy;
     _Atomic uint32_t temp_alive;
-    _Atomic uint32_t temp_exiting; /* retired temporary workers still in their stop hook;
-                                      futex word of teardown (guarded by temp_lock) */
-    _Atomic uint32_t idle_waiters; /* threads in wait_quiescent() */
-    _Atomic uint32_t idle_epoch;   /* futex word of idle waiters */
+    _Atomic uint32_t temp_idle;     /* temporary workers counted idle (parked, or
+                                       polling before they park) */
+    _Atomic uint32_t spawn_pending; /* a request to the spawner not yet taken */
+    _Atomic uint32_t spawn_epoch;   /* futex word of the spawner */
+    _Atomic uint32_t temp_exiting;  /* retired temporary workers still in their stop hook;
+                                       futex word of teardown (guarded by temp_lock) */
+    _Atomic uint32_t idle_waiters;  /* threads in wait_quiescent() */
+    _Atomic uint32_t idle_epoch;    /* futex word of idle waiters */
 
     _Alignas(WP_CACHE_LINE) _Atomic int closed; /* shutdown began */
     _Atomic int discarding;                     /* a shutdown timed out: discard, don't run */
@@ -113,6 +118,10 @@ struct wpool {
     /* Immutable after wpool_create(). */
     _Alignas(WP_CACHE_LINE) unsigned nworkers;
     unsigned max_temp;
+    unsigned spares; /* temporary workers kept parked (at most max_temp) */
+    int worker_os_priority;
+    bool has_spawner;  /* the spawner thread was started (max_temp > 0) */
+    wp_thread spawner; /* starts temporary workers (worker.c) */
     unsigned mask_words, temp_mask_words;
     uint64_t temp_idle_ns;
     uint64_t starve_ticks; /* 0: strict priority */

@@ -99,6 +99,23 @@ void wp_os_thread_set_name(const char *name);
 /* The calling thread's stack: [*low, *high). False where it is unknown. */
 bool wp_os_thread_stack(uintptr_t *low, uintptr_t *high);
 
+/* Moves the calling thread below the priority it was started with, to
+ * `level`, a wpool_os_priority other than WPOOL_OS_PRIORITY_INHERIT:
+ *
+ *   level    Linux (per thread)     macOS (QoS class)   Windows
+ *   BELOW    nice + 10 (at most 19) UTILITY             BELOW_NORMAL
+ *   LOWEST   nice 19                UTILITY             LOWEST
+ *   IDLE     SCHED_IDLE             BACKGROUND          IDLE
+ *
+ * One way only: an unprivileged Linux thread may raise its nice value but
+ * never lower it back, nor leave SCHED_IDLE, so a thread is given its level
+ * once, as it starts, and keeps it. A thread started by a lowered thread
+ * inherits the lowered nice value on Linux: threads that must run at the
+ * process's priority are started by one that has it (worker.c's spawner).
+ * Returns false where the system has no such control or refused it (FreeBSD
+ * and other POSIX systems: only the whole process's nice value, or privilege). */
+bool wp_os_thread_lower_priority(int level);
+
 /* Gives the CPU to another ready thread, if there is one. */
 void wp_os_yield(void);
 

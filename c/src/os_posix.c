@@ -20,6 +20,12 @@
 #if defined(__FreeBSD__)
 #include <pthread_np.h>
 #endif
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#elif defined(__APPLE__)
+#include <pthread/qos.h>
+#endif
 
 static void *thread_main(void *arg) {
     wp_thread *t = arg;
@@ -109,6 +115,31 @@ bool wp_os_thread_stack(uintptr_t *low, uintptr_t *high) {
 #else
     (void)low;
     (void)high;
+    return false;
+#endif
+}
+
+bool wp_os_thread_lower_priority(int level) {
+#if defined(__linux__)
+    if (level == WPOOL_OS_PRIORITY_IDLE) {
+        struct sched_param param;
+        memset(&param, 0, sizeof param);
+        return pthread_setschedparam(pthread_self(), SCHED_IDLE, &param) == 0;
+    }
+    /* Linux keeps a nice value per thread (PRIO_PROCESS with a thread id:
+     * setpriority(2), "a deviation from POSIX" that every Linux has). */
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, tid);
+    if (nice == -1 && errno != 0) return false;
+    int want = level == WPOOL_OS_PRIORITY_BELOW ? nice + 10 : 19;
+    if (want > 19) want = 19;
+    return want <= nice || setpriority(PRIO_PROCESS, tid, want) == 0;
+#elif defined(__APPLE__)
+    qos_class_t qos = level == WPOOL_OS_PRIORITY_IDLE ? QOS_CLASS_BACKGROUND : QOS_CLASS_UTILITY;
+    return pthread_set_qos_class_self_np(qos, 0) == 0;
+#else
+    (void)level; /* FreeBSD: idle priority (rtprio_thread) needs privilege */
     return false;
 #endif
 }

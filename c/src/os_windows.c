@@ -68,6 +68,13 @@ void wp_os_thread_set_name(const char *name) {
     set(GetCurrentThread(), wide);
 }
 
+bool wp_os_thread_lower_priority(int level) {
+    int prio = level == WPOOL_OS_PRIORITY_BELOW    ? THREAD_PRIORITY_BELOW_NORMAL
+               : level == WPOOL_OS_PRIORITY_LOWEST ? THREAD_PRIORITY_LOWEST
+                                                   : THREAD_PRIORITY_IDLE;
+    return SetThreadPriority(GetCurrentThread(), prio) != 0;
+}
+
 bool wp_os_thread_stack(uintptr_t *low, uintptr_t *high) {
     ULONG_PTR lo = 0, hi = 0;
     GetCurrentThreadStackLimits(&lo, &hi);

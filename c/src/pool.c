@@ -23,6 +23,13 @@
  * bursts close together reuse them. */
 #define WP_DEFAULT_MAX_TEMP     4u
 #define WP_DEFAULT_TEMP_IDLE_MS 200u
+/* One spare: the first High job that finds every worker busy wakes it, as
+ * fast as waking a parked worker, instead of waiting for a thread to be
+ * created (0.1-5 ms measured); its replacement starts meanwhile. */
+#define WP_DEFAULT_TEMP_SPARES 1u
+/* The regular workers' default OS priority; README.md, "OS priority", has
+ * the measurements it was chosen from. */
+#define WP_DEFAULT_WORKER_OS_PRIORITY WPOOL_OS_PRIORITY_LOWEST
 /* wait_sampling's default (wpool.h): one Normal or Low job in 8 has its queue
  * wait measured; see wpool_create() for the cost. Every High job does. */
 #define WP_WAIT_SAMPLE 8u
@@ -38,6 +45,8 @@ void wpool_config_init(wpool_config *cfg) {
     cfg->starvation_ms = 0;
     cfg->thread_name = NULL;
     cfg->wait_sampling = WP_WAIT_SAMPLE;
+    cfg->worker_os_priority = WP_DEFAULT_WORKER_OS_PRIORITY;
+    cfg->temp_spares = WP_DEFAULT_TEMP_SPARES;
 }
 
 static unsigned online_cpus(void) {
@@ -71,6 +80,7 @@ static void teardown(wpool *p, unsigned started) {
      * lock: no temporary worker is started after this. */
     atomic_store_explicit(&p->stop, 1, memory_order_seq_cst);
     wp_spin_unlock(&p->temp_lock);
+    if (p->has_spawner) wp_spawner_stop(p);
     for (unsigned i = 0; i < started; i++)
         wp_wake_for_stop(&p->workers[i]);
     for (unsigned i = 0; i < started; i++)
@@ -90,6 +100,18 @@ static void teardown(wpool *p, unsigned started) {
     wp_os_free(p->workers);
     wp_os_free(p->temps);
     wp_os_free(p);
+}
+
+/* wpool_create failed after `started` regular workers (and perhaps some
+ * spares) started: they are idle or soon will be; close the pool, stop and
+ * join them, free it, return rc. */
+static int create_failed(wpool *p, unsigned started, int rc) {
+    for (int r = 0; r < WPOOL_PRIORITIES; r++)
+        wp_ring_close(&p->rings[r]);
+    /* seq_cst: as in wpool_shutdown(); nobody can submit yet anyway. */
+    atomic_store_explicit(&p->closed, 1, memory_order_seq_cst);
+    teardown(p, started);
+    return rc;
 }
 
 /* Writes the complaint of wpool_config_check() and returns WPOOL_EINVAL. */
@@ -116,6 +138,13 @@ int wpool_config_check(const wpool_config *cfg, char *msg, size_t msg_size) {
     if (cfg->max_temp_workers > WPOOL_MAX_WORKERS)
         return config_error(msg, msg_size, "max_temp_workers", cfg->max_temp_workers,
                             "at most WPOOL_MAX_WORKERS (1024)");
+    if (cfg->temp_spares > WPOOL_MAX_WORKERS)
+        return config_error(msg, msg_size, "temp_spares", cfg->temp_spares,
+                            "at most WPOOL_MAX_WORKERS (1024)");
+    if ((unsigned)cfg->worker_os_priority > (unsigned)WPOOL_OS_PRIORITY_IDLE)
+        return config_error(msg, msg_size, "worker_os_priority",
+                            (unsigned long long)(unsigned)cfg->worker_os_priority,
+                            "a wpool_os_priority, at most WPOOL_OS_PRIORITY_IDLE (3)");
     for (int i = 0; i < WPOOL_PRIORITIES; i++)
         if (cfg->capacity[i] > WPOOL_MAX_CAPACITY)
             return config_error(msg, msg_size, capacity_field[i], cfg->capacity[i],
@@ -159,6 +188,8 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
 
     p->nworkers = nworkers;
     p->max_temp = cfg.max_temp_workers;
+    p->spares = cfg.temp_spares < p->max_temp ? cfg.temp_spares : p->max_temp;
+    p->worker_os_priority = (int)cfg.worker_os_priority;
     p->mask_words = (nworkers + WP_MASK_BITS - 1) / WP_MASK_BITS;
     p->temp_mask_words = (p->max_temp + WP_MASK_BITS - 1) / WP_MASK_BITS;
     p->temp_idle_ns = (uint64_t)cfg.temp_idle_ms * WP_NS_PER_MS;
@@ -187,16 +218,20 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
 
     for (unsigned i = 0; i < nworkers; i++) {
         if ((rc = wp_thread_start(p, &p->workers[i])) != WPOOL_OK) {
-            /* The ones started are idle or soon will be: close and stop them.
-             * seq_cst: as every change of busy (rule 4). */
+            /* seq_cst: as every change of busy (rule 4). */
             atomic_fetch_sub_explicit(&p->busy, nworkers - i, memory_order_seq_cst);
-            for (int r = 0; r < WPOOL_PRIORITIES; r++)
-                wp_ring_close(&p->rings[r]);
-            /* seq_cst: as in wpool_shutdown(); nobody can submit yet anyway. */
-            atomic_store_explicit(&p->closed, 1, memory_order_seq_cst);
-            teardown(p, i);
-            return rc;
+            return create_failed(p, i, rc);
         }
+    }
+    /* The spares, then the spawner, from this thread: on Linux a thread
+     * inherits its creator's nice value, and temporary workers must have the
+     * caller's (wp_spawn_temp, the spawner). The spares first, so that the
+     * spawner finds them counted and starts no more. */
+    for (unsigned i = 0; i < p->spares; i++)
+        if ((rc = wp_spawn_temp(p, true)) != WPOOL_OK) return create_failed(p, nworkers, rc);
+    if (p->max_temp) {
+        if ((rc = wp_spawner_start(p)) != WPOOL_OK) return create_failed(p, nworkers, rc);
+        p->has_spawner = true;
     }
     *out = p;
     return WPOOL_OK;

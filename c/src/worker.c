@@ -44,7 +44,7 @@
 #define WP_HELP_STACK_SHARE    32u
 #define WP_HELP_FALLBACK_DEPTH 64u
 
-enum { WP_WORK, WP_EXIT, WP_RETIRE };
+enum { WP_WORK, WP_EXIT, WP_RETIRE, WP_STAY };
 
 static WP_THREAD_LOCAL wp_worker *wp_self;
 /* This pool thread is counted idle (not in `busy`): between its last job and
@@ -191,16 +191,28 @@ bool wp_help_one(wpool *p) {
 /* Idle, parking and waking                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* The calling pool thread goes busy again (it was counted idle). */
-static void mark_busy(wpool *p) {
+/* The calling pool thread goes busy again (it was counted idle). A temporary
+ * worker that leaves fewer than `spares` idle asks the spawner for another,
+ * so that the next High job also finds one ready; it asks here, off every
+ * submitter's path. */
+static void mark_busy(wpool *p, const wp_worker *w) {
     wp_counted_idle = false;
     /* seq_cst: a waiter for quiescence must see us busy before we pop (rule 4). */
     atomic_fetch_add_explicit(&p->busy, 1, memory_order_seq_cst);
+    if (!w->temporary) return;
+    /* seq_cst: before the spawn request, against the spawner's look (wp_spawn_request). */
+    uint32_t idle = atomic_fetch_sub_explicit(&p->temp_idle, 1, memory_order_seq_cst) - 1;
+    if (idle < p->spares &&
+        atomic_load_explicit(&p->temp_alive, memory_order_relaxed) < p->max_temp)
+        wp_spawn_request(p);
 }
 
 /* The calling pool thread goes idle. */
-static void go_idle(wpool *p) {
+static void go_idle(wpool *p, const wp_worker *w) {
     wp_counted_idle = true;
+    /* seq_cst: as every change of temp_idle (the spawner and retiring
+     * temporary workers read it). */
+    if (w->temporary) atomic_fetch_add_explicit(&p->temp_idle, 1, memory_order_seq_cst);
     wp_mark_idle(p);
 }
 
@@ -234,13 +246,14 @@ static bool spin_for_work(wpool *p, const wp_worker *w, uint64_t start, uint64_t
 }
 
 /* Parks w until a submitter claims it, work shows up, the TTL of a temporary
- * worker passes (WP_RETIRE) or the pool is destroyed (WP_EXIT). Called idle;
- * returns WP_WORK marked busy again. */
-static int idle_wait(wpool *p, wp_worker *w) {
+ * worker passes (WP_RETIRE; a spare that stays parks with no TTL: `ttl`
+ * false) or the pool is destroyed (WP_EXIT). Called idle; returns WP_WORK
+ * marked busy again. */
+static int idle_wait(wpool *p, wp_worker *w, bool ttl) {
     _Atomic uint64_t *mask =
         (w->temporary ? p->temp_sleep_mask : p->sleep_mask) + w->index / WP_MASK_BITS;
     uint64_t bit = (uint64_t)1 << (w->index % WP_MASK_BITS);
-    uint64_t deadline = w->temporary ? wp_deadline(p->temp_idle_ns) : UINT64_MAX;
+    uint64_t deadline = w->temporary && ttl ? wp_deadline(p->temp_idle_ns) : UINT64_MAX;
     for (;;) {
         /* seq_cst (rule 2): a stopper either sees SLEEPING and wakes us, or
          * stored stop before this and we see it below. */
@@ -267,7 +280,7 @@ static int idle_wait(wpool *p, wp_worker *w) {
             /* A position claimed but not yet published means its producer was
              * preempted between the two: let it run rather than poll. */
             if (!claimed && !has_work_hint(p, w)) wp_os_yield();
-            mark_busy(p);
+            mark_busy(p, w);
             return WP_WORK;
         }
         if (w->temporary && (timed_out || wp_now_ns() >= deadline)) return WP_RETIRE;
@@ -312,24 +325,33 @@ static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker
     return false;
 }
 
-static void spawn_temp(wpool *p);
+/* Whether High work waits with every live thread busy: it would wait behind
+ * whatever they run, so a temporary worker must start. An idle thread that
+ * is still spinning is not in a mask but will find the job itself. seq_cst:
+ * after the caller's push, against a waking worker's mark_busy then its look
+ * at the High ring (pass_baton), and a retiring one's temp_alive-- then its
+ * re-check (retire_or_stay); busy first, as spawn_temp raises temp_alive
+ * first. */
+static bool every_thread_busy(wpool *p) {
+    uint32_t busy = atomic_load_explicit(&p->busy, memory_order_seq_cst);
+    uint32_t alive = atomic_load_explicit(&p->temp_alive, memory_order_seq_cst);
+    return busy >= p->nworkers + alive;
+}
 
 void wp_notify(wpool *p, int prio, size_t jobs) {
     if (jobs == 0) return;
     size_t woken = 0;
+    /* High work wakes parked temporary workers first: they run at the
+     * creator's OS priority, the regular workers perhaps below it
+     * (wpool_os_priority), and the spares are kept parked for this. */
+    if (prio == WPOOL_HIGH)
+        while (woken < jobs && wake_one(p, p->temp_sleep_mask, p->temp_mask_words, p->temps))
+            woken++;
     while (woken < jobs && wake_one(p, p->sleep_mask, p->mask_words, p->workers))
         woken++;
     if (woken || prio != WPOOL_HIGH || p->max_temp == 0) return;
-    if (wake_one(p, p->temp_sleep_mask, p->temp_mask_words, p->temps)) return;
-    /* Every thread busy? Then the High job would wait behind whatever they
-     * run: start a temporary worker. An idle thread that is still spinning
-     * is not in a mask but will find the job itself. seq_cst: after our
-     * push, against a waking worker's mark_busy then its look at the High
-     * ring (pass_baton), and a retiring one's temp_alive-- then its re-check
-     * (retire_or_stay); busy first, as spawn_temp raises temp_alive first. */
-    uint32_t busy = atomic_load_explicit(&p->busy, memory_order_seq_cst);
-    uint32_t alive = atomic_load_explicit(&p->temp_alive, memory_order_seq_cst);
-    if (busy >= p->nworkers + alive) spawn_temp(p);
+    /* Not a thread creation on the submitter's path: the spawner does it. */
+    if (every_thread_busy(p)) wp_spawn_request(p);
 }
 
 /* A worker that went from idle to busy (woken, or found work while polling)
@@ -361,6 +383,12 @@ static void pass_baton(wpool *p, const wp_worker *w, int baton) {
 static void thread_setup(wpool *p, wp_worker *w) {
     bool pinned = p->pin_workers && !w->temporary;
     (void)wp_os_thread_bind(&p->cpus, pinned ? (int)w->index : -1); /* best effort */
+    /* Regular workers run the bulk work: below the creator's priority, for
+     * good (wpool_os_priority). Temporary workers keep the priority they
+     * were started with, the creator's: wpool_create or the spawner started
+     * them. Best effort, as binding. */
+    if (!w->temporary && p->worker_os_priority != WPOOL_OS_PRIORITY_INHERIT)
+        (void)wp_os_thread_lower_priority(p->worker_os_priority);
     uintptr_t low, high;
     if (wp_os_thread_stack(&low, &high)) {
         size_t size = (size_t)(high - low), share = size / WP_HELP_STACK_SHARE;
@@ -372,7 +400,9 @@ static void thread_setup(wpool *p, wp_worker *w) {
     wp_os_thread_set_name(name);
 }
 
-/* A temporary worker whose TTL passed leaves the count of live threads first,
+/* A temporary worker whose TTL passed stays parked, with no TTL, when it is
+ * one of the `spares` idle ones (WP_STAY). Otherwise it leaves the count of
+ * live threads first,
  * then looks at the High ring once more: a submitter that pushed before that
  * look is seen here (we stay: WP_WORK, marked busy), one that pushed after it
  * sees the smaller count and starts a new temporary worker. Either way the job
@@ -386,6 +416,10 @@ static int retire_or_stay(wpool *p, wp_worker *w) {
     wp_spin_lock(&p->temp_lock);
     if (atomic_load_explicit(&p->stop, memory_order_relaxed)) { /* the lock orders it */
         why = WP_EXIT;
+    } else if (atomic_load_explicit(&p->temp_idle, memory_order_seq_cst) <= p->spares) {
+        /* seq_cst: as every access to temp_idle. Retirements are serialized
+         * by the lock, so two idle ones cannot both leave and go below. */
+        why = WP_STAY;
     } else {
         /* seq_cst: against the submitter's push then load of temp_alive (wp_notify). */
         atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
@@ -395,13 +429,15 @@ static int retire_or_stay(wpool *p, wp_worker *w) {
             why = WP_WORK;
         } else {
             w->slot_state = WP_SLOT_FREE;
+            /* seq_cst: as every change of temp_idle. */
+            atomic_fetch_sub_explicit(&p->temp_idle, 1, memory_order_seq_cst);
             /* relaxed: read under the lock (teardown). */
             atomic_fetch_add_explicit(&p->temp_exiting, 1, memory_order_relaxed);
             atomic_fetch_add_explicit(&p->temp_retired, 1, memory_order_relaxed);
         }
     }
     wp_spin_unlock(&p->temp_lock);
-    if (why == WP_WORK) mark_busy(p);
+    if (why == WP_WORK) mark_busy(p, w);
     if (why == WP_RETIRE)
         wp_os_thread_detach_self(&w->thread); /* nobody joins a released slot's thread */
     return why;
@@ -441,33 +477,41 @@ static void worker_main(void *arg) {
     wpool *p = w->pool;
     wp_self = w;
     thread_setup(p, w);
-    wp_counted_idle = false; /* started busy (wpool_create, spawn_temp) */
+    /* A spare starts idle and parks at once; every other thread starts busy
+     * (wpool_create, or started for High work that waits: it passes the
+     * baton when it finds more). */
+    bool parking = w->spare_start;
+    wp_counted_idle = parking;
     if (p->on_start) p->on_start(p->hook_ctx, w->index, w->temporary);
-    int baton = WP_BATON_NONE, why;
+    int baton = w->temporary ? WP_BATON_HIGH : WP_BATON_NONE, why;
     for (;;) {
-        wpool_task t;
-        int prio;
-        uint64_t stamp;
-        if (take_job(p, w, &t, &prio, &stamp)) {
-            if (baton != WP_BATON_NONE) {
-                pass_baton(p, w, baton);
-                baton = WP_BATON_NONE;
+        if (!parking) {
+            wpool_task t;
+            int prio;
+            uint64_t stamp;
+            if (take_job(p, w, &t, &prio, &stamp)) {
+                if (baton != WP_BATON_NONE) {
+                    pass_baton(p, w, baton);
+                    baton = WP_BATON_NONE;
+                }
+                run_job(p, w, &t, prio, stamp);
+                continue;
             }
-            run_job(p, w, &t, prio, stamp);
-            continue;
+            /* Nothing to do: poll briefly while still counted busy, then
+             * count as idle while polling a little longer, then park. */
+            uint64_t start = wp_now_ns();
+            if (spin_for_work(p, w, start, WP_SPIN_BUSY_NS)) continue;
+            go_idle(p, w);
+            if (spin_for_work(p, w, start, WP_SPIN_NS)) {
+                mark_busy(p, w);
+                baton = WP_BATON_HIGH; /* counted idle meanwhile (pass_baton) */
+                continue;
+            }
         }
-        /* Nothing to do: poll briefly while still counted busy, then count
-         * as idle while polling a little longer, then park. */
-        uint64_t start = wp_now_ns();
-        if (spin_for_work(p, w, start, WP_SPIN_BUSY_NS)) continue;
-        go_idle(p);
-        if (spin_for_work(p, w, start, WP_SPIN_NS)) {
-            mark_busy(p);
-            baton = WP_BATON_HIGH; /* counted idle meanwhile (pass_baton) */
-            continue;
-        }
-        why = idle_wait(p, w);
-        if (why == WP_RETIRE) why = retire_or_stay(p, w);
+        parking = false;
+        why = idle_wait(p, w, true);
+        while (why == WP_RETIRE && (why = retire_or_stay(p, w)) == WP_STAY)
+            why = idle_wait(p, w, false);
         if (why == WP_WORK) {
             baton = WP_BATON_ALL;
             continue;
@@ -483,11 +527,13 @@ int wp_thread_start(wpool *p, wp_worker *w) {
     return wp_os_thread_start(&w->thread, worker_main, w);
 }
 
-/* Starts a temporary worker in a free slot, if the limit allows.
- * The new thread counts as busy and alive from here, so concurrent submitters
- * do not start more than the High work needs. A refused start is counted and
- * leaves the job queued for the regular workers. */
-static void spawn_temp(wpool *p) {
+/* Starts a temporary worker in a free slot, if the limit allows: a spare
+ * (counted idle: it parks at once) or one for High work that waits (counted
+ * busy and alive from here, so that concurrent submitters do not ask for more
+ * than the High work needs). A refused start is counted, and a job that
+ * waited for it stays queued for the regular workers. Called by wpool_create
+ * and the spawner, never by a submitter. */
+int wp_spawn_temp(wpool *p, bool spare) {
     wp_worker *slot = NULL;
     wp_spin_lock(&p->temp_lock);
     if (!atomic_load_explicit(&p->stop, memory_order_relaxed) &&
@@ -498,26 +544,96 @@ static void spawn_temp(wpool *p) {
             if (p->temps[i].slot_state == WP_SLOT_FREE) {
                 slot = &p->temps[i];
                 slot->slot_state = WP_SLOT_RUNNING;
+                slot->spare_start = spare; /* read by the thread, started below */
                 /* seq_cst, alive before busy: a submitter that sees the new
                  * busy (wp_notify loads it first) sees the new temp_alive
-                 * too, and does not start a second thread for the same job. */
+                 * too, and does not ask for a second thread for the same
+                 * job. A spare raises temp_idle instead: as every change of
+                 * it, seq_cst. */
                 atomic_fetch_add_explicit(&p->temp_alive, 1, memory_order_seq_cst);
-                atomic_fetch_add_explicit(&p->busy, 1, memory_order_seq_cst);
+                atomic_fetch_add_explicit(spare ? &p->temp_idle : &p->busy, 1,
+                                          memory_order_seq_cst);
                 atomic_fetch_add_explicit(&p->temp_spawned, 1, memory_order_relaxed);
                 break;
             }
         }
     }
     wp_spin_unlock(&p->temp_lock);
-    if (!slot) return;
-    if (wp_thread_start(p, slot) == WPOOL_OK) return;
+    if (!slot) return WPOOL_EAGAIN;
+    int rc = wp_thread_start(p, slot);
+    if (rc == WPOOL_OK) return WPOOL_OK;
     wp_spin_lock(&p->temp_lock);
     slot->slot_state = WP_SLOT_FREE;
-    /* seq_cst: as every change of temp_alive (wp_notify reads it); busy goes
-     * down in wp_mark_idle() below. */
+    /* seq_cst: as every change of temp_alive and temp_idle; busy goes down
+     * in wp_mark_idle() below. */
     atomic_fetch_sub_explicit(&p->temp_alive, 1, memory_order_seq_cst);
+    if (spare) atomic_fetch_sub_explicit(&p->temp_idle, 1, memory_order_seq_cst);
     atomic_fetch_sub_explicit(&p->temp_spawned, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&p->temp_spawn_failures, 1, memory_order_relaxed);
     wp_spin_unlock(&p->temp_lock);
-    wp_mark_idle(p);
+    if (!spare) wp_mark_idle(p);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The spawner                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* The spawner is the one thread that starts temporary workers after
+ * wpool_create (after GLib's thread-spawning thread, which exists for the
+ * same reason): on Linux a thread inherits its creator's nice value and may
+ * never lower it again, so a temporary worker started by a lowered regular
+ * worker, or by a submitter of any priority, would run High work at that
+ * thread's priority. The spawner has the priority of the thread that called
+ * wpool_create, and so does every temporary worker. It also keeps thread
+ * creation (tens of microseconds to milliseconds) off the submitters' path.
+ * It sleeps on spawn_epoch; zero CPU while no request comes. */
+
+void wp_spawn_request(wpool *p) {
+    /* seq_cst: after the caller's change of what the spawner looks at (a
+     * push, temp_idle, temp_alive), against the spawner's clear of
+     * spawn_pending then its look (spawner_main): either it clears after our
+     * exchange and sees our change, or we find the flag clear and wake it.
+     * Requests made while one is pending cost nothing more. */
+    if (atomic_exchange_explicit(&p->spawn_pending, 1, memory_order_seq_cst)) return;
+    /* seq_cst: the spawner read the epoch before its look; a change after
+     * that makes its sleep return. */
+    atomic_fetch_add_explicit(&p->spawn_epoch, 1, memory_order_seq_cst);
+    wp_park_wake(&p->spawn_epoch, 1);
+}
+
+static void spawner_main(void *arg) {
+    wpool *p = arg;
+    char name[WP_THREAD_NAME_SIZE];
+    snprintf(name, sizeof name, "%s-s", p->name);
+    wp_os_thread_set_name(name);
+    (void)wp_os_thread_bind(&p->cpus, -1);
+    for (;;) {
+        /* seq_cst: clear, then read the epoch, then look (wp_spawn_request). */
+        atomic_store_explicit(&p->spawn_pending, 0, memory_order_seq_cst);
+        uint32_t epoch = atomic_load_explicit(&p->spawn_epoch, memory_order_seq_cst);
+        /* seq_cst: teardown stores stop, then moves the epoch (wp_spawner_stop). */
+        if (atomic_load_explicit(&p->stop, memory_order_seq_cst)) return;
+        /* One thread for waiting High work per request: it passes the baton
+         * when it finds more (worker_main), and its start makes busy and
+         * temp_alive grow together, so the test would stay true until it
+         * took the job. */
+        if (wp_ring_nonempty(&p->rings[WPOOL_HIGH]) && every_thread_busy(p))
+            (void)wp_spawn_temp(p, false);
+        /* seq_cst: as every access to temp_idle. */
+        while (atomic_load_explicit(&p->temp_idle, memory_order_seq_cst) < p->spares)
+            if (wp_spawn_temp(p, true) != WPOOL_OK) break; /* at the limit, or refused */
+        wp_park_wait(&p->spawn_epoch, epoch, UINT64_MAX);
+    }
+}
+
+int wp_spawner_start(wpool *p) {
+    return wp_os_thread_start(&p->spawner, spawner_main, p);
+}
+
+void wp_spawner_stop(wpool *p) {
+    /* seq_cst: after teardown's store of stop (spawner_main). */
+    atomic_fetch_add_explicit(&p->spawn_epoch, 1, memory_order_seq_cst);
+    wp_park_wake(&p->spawn_epoch, 1);
+    wp_os_thread_join(&p->spawner);
 }

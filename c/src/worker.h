@@ -14,6 +14,20 @@
 /* Starts w's thread (a regular worker, or a temporary one in slot w). */
 int wp_thread_start(wpool *p, wp_worker *w);
 
+/* Starts a temporary worker, a spare (parks at once) or one for waiting High
+ * work (starts busy): WPOOL_OK, WPOOL_EAGAIN (the limit is reached, or the
+ * system refused) or WPOOL_ENOMEM. Only wpool_create and the spawner call it. */
+int wp_spawn_temp(wpool *p, bool spare);
+
+/* The spawner thread: started by wpool_create when max_temp_workers > 0;
+ * stopped (woken and joined) by teardown after it stored `stop`. */
+int wp_spawner_start(wpool *p);
+void wp_spawner_stop(wpool *p);
+
+/* Asks the spawner to look at what is wanted: a temporary worker for High
+ * work that waits with every thread busy, or spares to replace. */
+void wp_spawn_request(wpool *p);
+
 /* After `jobs` jobs were queued at prio: wakes parked workers for them, and
  * for High work starts a temporary worker when every thread is busy (rule 1). */
 void wp_notify(wpool *p, int prio, size_t jobs);
