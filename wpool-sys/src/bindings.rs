@@ -93,6 +93,32 @@ pub type wpool_thread_hook = ::core::option::Option<
         temporary: ::core::ffi::c_int,
     ),
 >;
+pub const WPOOL_OS_PRIORITY_INHERIT: wpool_os_priority = 0;
+pub const WPOOL_OS_PRIORITY_BELOW: wpool_os_priority = 1;
+pub const WPOOL_OS_PRIORITY_LOWEST: wpool_os_priority = 2;
+pub const WPOOL_OS_PRIORITY_IDLE: wpool_os_priority = 3;
+/** The OS scheduling priority of the regular workers, which run the bulk of
+ Normal and Low work (wpool_config.worker_os_priority). Temporary workers,
+ which run only High jobs, always run at the priority of the thread that
+ called wpool_create(), so that the operating system gives urgent work the
+ CPU ahead of bulk work and not an equal share of it. A thread is given its
+ level once, as it starts (an unprivileged Linux thread may lower its
+ priority but never raise it back):
+
+   level     Linux (per thread)       macOS (QoS class)   Windows thread
+   INHERIT   as the creating thread   as created           NORMAL
+   BELOW     nice + 10 (at most 19)   UTILITY             BELOW_NORMAL
+   LOWEST    nice 19                  UTILITY             LOWEST
+   IDLE      SCHED_IDLE               BACKGROUND          IDLE
+
+ FreeBSD and other POSIX systems have no unprivileged per-thread control:
+ there every level runs as INHERIT. A lowered worker still takes High jobs
+ when it finds them, but a High job wakes a temporary worker first.
+ Below the process's priority, bulk work yields the CPU to every other
+ thread of normal priority too, the application's and other processes':
+ on a machine kept busy by others, Normal and Low work can then crawl
+ (IDLE: stop). Choose INHERIT where that matters more than High latency.*/
+pub type wpool_os_priority = u32;
 /// Pool configuration; fill it with wpool_config_init(), then change fields.
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
@@ -109,12 +135,14 @@ pub struct wpool_config {
     pub hook_ctx: *mut ::core::ffi::c_void,
     pub wait_sampling: u32,
     pub default_discard: wpool_fn,
+    pub worker_os_priority: wpool_os_priority,
+    pub temp_spares: ::core::ffi::c_uint,
 }
 #[test]
 fn bindgen_test_layout_wpool_config() {
     const UNINIT: ::core::mem::MaybeUninit<wpool_config> = ::core::mem::MaybeUninit::uninit();
     let ptr = UNINIT.as_ptr();
-    assert_eq!(::core::mem::size_of::<wpool_config>(), 88usize, "Size of wpool_config");
+    assert_eq!(::core::mem::size_of::<wpool_config>(), 96usize, "Size of wpool_config");
     assert_eq!(
         ::core::mem::align_of::<wpool_config>(),
         8usize,
@@ -181,6 +209,18 @@ fn bindgen_test_layout_wpool_config() {
         unsafe { ::core::ptr::addr_of!((*ptr).default_discard) as usize - ptr as usize },
         80usize,
         "Offset of field: wpool_config::default_discard",
+    );
+    assert_eq!(
+        unsafe {
+            ::core::ptr::addr_of!((*ptr).worker_os_priority) as usize - ptr as usize
+        },
+        88usize,
+        "Offset of field: wpool_config::worker_os_priority",
+    );
+    assert_eq!(
+        unsafe { ::core::ptr::addr_of!((*ptr).temp_spares) as usize - ptr as usize },
+        92usize,
+        "Offset of field: wpool_config::temp_spares",
     );
 }
 impl Default for wpool_config {
