@@ -103,7 +103,7 @@ pub use error::{
 pub use handle::JoinHandle;
 pub use inner::Pool;
 pub use pool::{Builder, ShutdownReport};
-pub use priority::Priority;
+pub use priority::{OsPriority, Priority};
 pub use scope::{Scope, ScopedJoinHandle};
 pub use stats::{PriorityStats, Stats};
 pub use thread::ThreadInfo;

@@ -16,7 +16,7 @@ use crate::error::{
 use crate::handle::{joinable, JoinHandle};
 use crate::inner::{to_timeout_ns, Pool, TRY, WAIT};
 use crate::job::{self, Detached};
-use crate::priority::Priority;
+use crate::priority::{OsPriority, Priority};
 use crate::scope::{self, Scope};
 use crate::stats::Stats;
 use crate::thread::{self, PanicHandler, Shared, ThreadHook, ThreadInfo};
@@ -53,6 +53,8 @@ pub struct Builder {
     thread_name: Option<String>,
     pin_workers: bool,
     wait_sampling: u32,
+    worker_os_priority: Option<OsPriority>,
+    temp_spares: Option<usize>,
     panic_handler: Option<PanicHandler>,
     on_thread_start: Option<ThreadHook>,
     on_thread_stop: Option<ThreadHook>,
@@ -69,6 +71,8 @@ impl fmt::Debug for Builder {
             .field("thread_name", &self.thread_name)
             .field("pin_workers", &self.pin_workers)
             .field("wait_sampling", &self.wait_sampling)
+            .field("worker_os_priority", &self.worker_os_priority)
+            .field("temp_spares", &self.temp_spares)
             .field("panic_handler", &self.panic_handler.is_some())
             .finish_non_exhaustive()
     }
@@ -115,6 +119,44 @@ impl Builder {
     /// ```
     pub fn max_temp_workers(mut self, n: usize) -> Builder {
         self.max_temp_workers = Some(n);
+        self
+    }
+
+    /// Temporary workers kept started and parked, ready for High work, so
+    /// that no High job waits for a thread to be created; when one takes
+    /// work, the pool starts another in the background if
+    /// [`max_temp_workers`](Builder::max_temp_workers) allows. Spares never
+    /// retire. 0: temporary workers start only when High work finds every
+    /// thread busy. Default 1; more than `max_temp_workers` is the same as
+    /// `max_temp_workers`; at most 1024.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::builder().max_temp_workers(2).temp_spares(2).build()?;
+    /// assert_eq!(pool.stats().temp_workers, 2); // started, parked
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn temp_spares(mut self, n: usize) -> Builder {
+        self.temp_spares = Some(n);
+        self
+    }
+
+    /// The OS scheduling priority of the regular workers, which run the
+    /// bulk of Normal and Low work (see [`OsPriority`]); temporary workers
+    /// keep the building thread's. Default [`OsPriority::Lowest`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wpool::OsPriority;
+    /// // Bulk work at the application's own priority.
+    /// let pool = wpool::Pool::builder().worker_os_priority(OsPriority::Inherit).build()?;
+    /// # drop(pool);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn worker_os_priority(mut self, level: OsPriority) -> Builder {
+        self.worker_os_priority = Some(level);
         self
     }
 
@@ -289,6 +331,7 @@ impl Builder {
     /// let counter = started.clone();
     /// let pool = wpool::Pool::builder()
     ///     .workers(2)
+    ///     .max_temp_workers(0) // no temporary workers, so no spare either
     ///     .on_thread_start(move |info| {
     ///         assert!(!info.temporary);
     ///         counter.fetch_add(1, Ordering::SeqCst);
@@ -321,7 +364,8 @@ impl Builder {
     ///     .on_thread_stop(move |_| { counter.fetch_add(1, Ordering::SeqCst); })
     ///     .build()?;
     /// drop(pool);
-    /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    /// // The two regular workers and the spare temporary worker.
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 3);
     /// # Ok::<(), wpool::Error>(())
     /// ```
     pub fn on_thread_stop<H>(mut self, hook: H) -> Builder
@@ -359,6 +403,12 @@ impl Builder {
         cfg.workers = at_most("workers", self.workers, max_workers)?;
         if let Some(n) = self.max_temp_workers {
             cfg.max_temp_workers = at_most("max_temp_workers", n, max_workers)?;
+        }
+        if let Some(n) = self.temp_spares {
+            cfg.temp_spares = at_most("temp_spares", n, max_workers)?;
+        }
+        if let Some(level) = self.worker_os_priority {
+            cfg.worker_os_priority = level.raw();
         }
         if let Some(ttl) = self.temp_idle {
             cfg.temp_idle_ms = to_ms("temp_idle_timeout", ttl)?;

@@ -56,6 +56,7 @@ fn high_work_runs_on_a_temporary_worker_that_retires_when_idle() {
         Pool::builder()
             .workers(1)
             .max_temp_workers(2)
+            .temp_spares(0) // none kept: the one started here retires
             .temp_idle_timeout(Duration::from_millis(50))
             .thread_name("prio")
             .on_thread_start(move |info| starts.lock().unwrap().push(info))
@@ -260,4 +261,82 @@ fn the_starvation_bound_lets_old_low_work_through_a_stream_of_high_work() {
     assert!(low_ran.load(Ordering::SeqCst));
     let stats = pool.stats();
     assert!(stats.starvation_promotions >= 1, "{stats:?}");
+}
+
+/// The calling thread's nice value (Linux: field 19 of
+/// /proc/thread-self/stat, after the parenthesized name).
+#[cfg(target_os = "linux")]
+fn thread_nice() -> i32 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    after_name.split(' ').nth(16).unwrap().parse().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn regular_workers_run_below_the_builder_thread_and_temporary_ones_do_not() {
+    use wpool::OsPriority;
+    let mine = thread_nice();
+    let cases = [
+        (None, 19),
+        (Some(OsPriority::Lowest), 19),
+        (Some(OsPriority::Below), (mine + 10).min(19)),
+        (Some(OsPriority::Inherit), mine),
+    ];
+    for (level, want) in cases {
+        let mut builder = Pool::builder().workers(1).max_temp_workers(1);
+        if let Some(level) = level {
+            builder = builder.worker_os_priority(level);
+        }
+        let pool = builder.build().unwrap();
+        let regular = pool.submit(Priority::Low, thread_nice).unwrap();
+        assert_eq!(regular.join().unwrap(), want, "{level:?}");
+        // The only regular worker is held: High work runs on the spare,
+        // at the builder thread's priority.
+        let gate = Gate::new();
+        pool.spawn(Priority::Low, gate.job()).unwrap();
+        gate.wait_entered(1);
+        let high = pool
+            .submit(Priority::High, || (thread_nice(), ThreadInfo::current()))
+            .unwrap();
+        let (nice, info) = high.join().unwrap();
+        assert_eq!(nice, mine, "{level:?}");
+        assert!(info.unwrap().temporary);
+        gate.open();
+    }
+}
+
+#[test]
+fn a_spare_temporary_worker_waits_parked_and_never_retires() {
+    let pool = Pool::builder()
+        .workers(1)
+        .max_temp_workers(2)
+        .temp_spares(1)
+        .temp_idle_timeout(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    // Started by build(), before any High work.
+    let stats = pool.stats();
+    assert_eq!((stats.temp_workers, stats.temp_spawned), (1, 1), "{stats:?}");
+    let gate = Gate::new();
+    pool.spawn(Priority::Low, gate.job()).unwrap();
+    gate.wait_entered(1);
+    // The spare runs the High job; its replacement starts in the background.
+    let info = pool
+        .submit(Priority::High, ThreadInfo::current)
+        .unwrap()
+        .join()
+        .unwrap()
+        .unwrap();
+    assert!(info.temporary);
+    wait_until("the spare's replacement", || pool.stats().temp_spawned == 2);
+    gate.open();
+    pool.wait_idle().unwrap();
+    // Far past the 1 ms TTL: the surplus one retired, one spare is left.
+    wait_until("the surplus temporary worker to retire", || {
+        let s = pool.stats();
+        s.temp_workers == 1 && s.temp_retired == 1
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(pool.stats().temp_workers, 1);
 }
