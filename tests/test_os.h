@@ -16,6 +16,11 @@
  * test_sched_get() / test_sched_demote(): the calling thread's scheduling
  * (POSIX: policy and priority; Windows: priority) and a change of it that
  * any user may make.
+ * test_prio_get(): the calling thread's OS priority as wpool_os_priority
+ * sets it (Linux: nice value and SCHED_IDLE; macOS: QoS class; Windows:
+ * thread priority; elsewhere nothing); test_prio_lowered(): what a regular
+ * worker started by a thread at `creator` has for a level;
+ * test_prio_nice_self(): lowers the calling thread (Linux only).
  * TEST_HAVE_AFFINITY: CPU sets exist (not on macOS, which cannot bind a
  * thread to a CPU); then test_cpus (at most TEST_MAX_CPUS), test_thread_cpus(),
  * test_pin_self(), test_cpus_one/has/count/equal().
@@ -44,8 +49,12 @@
 #include <unistd.h>
 #if defined(__linux__)
 #include <dirent.h>
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #elif defined(__APPLE__)
 #include <mach/mach.h>
+#include <pthread/qos.h>
 #elif defined(__FreeBSD__)
 #include <errno.h>
 #include <pthread_np.h>
@@ -250,6 +259,63 @@ static inline int test_sched_demote(const test_sched *before) {
 #endif
     if (test_sched_get(&now) != 0) return -1;
     return now.policy != before->policy || now.priority != before->priority ? 0 : -1;
+}
+
+/* A thread's OS priority as wpool_os_priority sets it: Linux: the nice
+ * value, and idle for SCHED_IDLE; macOS: the QoS class; Windows: the thread
+ * priority; elsewhere nothing (value 0: the library changes nothing there). */
+typedef struct test_prio {
+    int value;
+    int idle;
+} test_prio;
+
+static inline int test_prio_get(test_prio *p) {
+    memset(p, 0, sizeof *p);
+#if defined(__linux__)
+    errno = 0;
+    p->value = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+    if (p->value == -1 && errno) return -1;
+    p->idle = sched_getscheduler(0) == SCHED_IDLE;
+#elif defined(__APPLE__)
+    p->value = (int)qos_class_self();
+#elif defined(_WIN32)
+    p->value = GetThreadPriority(GetCurrentThread());
+    if (p->value == THREAD_PRIORITY_ERROR_RETURN) return -1;
+#endif
+    return 0;
+}
+
+/* What a regular worker started by a thread at `creator` has at `level` (a
+ * wpool_os_priority, 0..3): the table in wpool.h. */
+static inline test_prio test_prio_lowered(test_prio creator, int level) {
+    test_prio want = creator;
+#if defined(__linux__)
+    if (level == 1) want.value = creator.value + 10 > 19 ? 19 : creator.value + 10;
+    if (level == 2) want.value = 19;
+    if (level == 3) want.idle = 1;
+#elif defined(__APPLE__)
+    if (level == 1 || level == 2) want.value = (int)QOS_CLASS_UTILITY;
+    if (level == 3) want.value = (int)QOS_CLASS_BACKGROUND;
+#elif defined(_WIN32)
+    static const int prio[] = {THREAD_PRIORITY_NORMAL, THREAD_PRIORITY_BELOW_NORMAL,
+                               THREAD_PRIORITY_LOWEST, THREAD_PRIORITY_IDLE};
+    want.value = prio[level];
+#else
+    (void)level;
+#endif
+    return want;
+}
+
+/* Raises the calling thread's nice value by `by` (Linux; elsewhere -1). */
+static inline int test_prio_nice_self(int by) {
+#if defined(__linux__)
+    test_prio now;
+    if (test_prio_get(&now) != 0) return -1;
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), now.value + by);
+#else
+    (void)by;
+    return -1;
+#endif
 }
 
 /* ------------------------------------------------------------------------ */

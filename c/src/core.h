@@ -95,14 +95,15 @@ struct wpool {
      * only when a thread goes idle or wakes, never per job. */
     _Alignas(WP_CACHE_LINE) _Atomic uint32_t busy;
     _Atomic uint32_t temp_alive;
-    _Atomic uint32_t temp_idle;     /* temporary workers counted idle (parked, or
-                                       polling before they park) */
-    _Atomic uint32_t spawn_pending; /* a request to the spawner not yet taken */
-    _Atomic uint32_t spawn_epoch;   /* futex word of the spawner */
-    _Atomic uint32_t temp_exiting;  /* retired temporary workers still in their stop hook;
-                                       futex word of teardown (guarded by temp_lock) */
-    _Atomic uint32_t idle_waiters;  /* threads in wait_quiescent() */
-    _Atomic uint32_t idle_epoch;    /* futex word of idle waiters */
+    _Atomic uint32_t temp_idle;      /* temporary workers counted idle (parked, or
+                                        polling before they park) */
+    _Atomic uint32_t spawn_pending;  /* a request to the spawner not yet taken */
+    _Atomic uint32_t spawn_for_high; /* ... and it was for High work that waits */
+    _Atomic uint32_t spawn_epoch;    /* futex word of the spawner */
+    _Atomic uint32_t temp_exiting;   /* retired temporary workers still in their stop hook;
+                                        futex word of teardown (guarded by temp_lock) */
+    _Atomic uint32_t idle_waiters;   /* threads in wait_quiescent() */
+    _Atomic uint32_t idle_epoch;     /* futex word of idle waiters */
 
     _Alignas(WP_CACHE_LINE) _Atomic int closed; /* shutdown began */
     _Atomic int discarding;                     /* a shutdown timed out: discard, don't run */

@@ -351,7 +351,11 @@ void wp_notify(wpool *p, int prio, size_t jobs) {
         woken++;
     if (woken || prio != WPOOL_HIGH || p->max_temp == 0) return;
     /* Not a thread creation on the submitter's path: the spawner does it. */
-    if (every_thread_busy(p)) wp_spawn_request(p);
+    if (every_thread_busy(p)) {
+        /* seq_cst: before the request's exchange (wp_spawn_request). */
+        atomic_store_explicit(&p->spawn_for_high, 1, memory_order_seq_cst);
+        wp_spawn_request(p);
+    }
 }
 
 /* A worker that went from idle to busy (woken, or found work while polling)
@@ -614,11 +618,14 @@ static void spawner_main(void *arg) {
         uint32_t epoch = atomic_load_explicit(&p->spawn_epoch, memory_order_seq_cst);
         /* seq_cst: teardown stores stop, then moves the epoch (wp_spawner_stop). */
         if (atomic_load_explicit(&p->stop, memory_order_seq_cst)) return;
-        /* One thread for waiting High work per request: it passes the baton
-         * when it finds more (worker_main), and its start makes busy and
-         * temp_alive grow together, so the test would stay true until it
-         * took the job. */
-        if (wp_ring_nonempty(&p->rings[WPOOL_HIGH]) && every_thread_busy(p))
+        /* A thread for waiting High work only when a submitter (or a worker
+         * passing the baton) found every thread busy, and still so: a spare
+         * that was just woken for the job counts busy before it took it,
+         * and must not look like a reason for another thread. One per
+         * request: it passes the baton when it finds more (worker_main).
+         * seq_cst: as the store it takes. */
+        if (atomic_exchange_explicit(&p->spawn_for_high, 0, memory_order_seq_cst) &&
+            wp_ring_nonempty(&p->rings[WPOOL_HIGH]) && every_thread_busy(p))
             (void)wp_spawn_temp(p, false);
         /* seq_cst: as every access to temp_idle. */
         while (atomic_load_explicit(&p->temp_idle, memory_order_seq_cst) < p->spares)
