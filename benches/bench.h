@@ -32,12 +32,21 @@ enum { BENCH_HIGH = 0, BENCH_NORMAL = 1, BENCH_LOW = 2, BENCH_PRIORITIES = 3 };
 
 typedef void (*bench_fn)(void *arg);
 
-/* What a scenario asks of a pool. */
+/* What a scenario asks of a pool. Everything else is each pool's default
+   (wpool's included: its bars are stated for the default configuration). */
 typedef struct bench_pool_cfg {
-    unsigned workers;          /* regular worker threads */
-    unsigned max_temp_workers; /* wpool only: temporary High workers */
-    int uses_priorities;       /* the scenario submits more than one priority */
+    unsigned workers;    /* regular worker threads */
+    int uses_priorities; /* the scenario submits more than one priority */
 } bench_pool_cfg;
+
+/* wpool_bench's --wpool-* options, for experiments: fields of wpool_config
+   set from the command line on every wpool pool the benchmark makes. A field
+   left at -1 keeps wpool's default. */
+typedef struct bench_wpool_overrides {
+    long max_temp_workers; /* --wpool-max-temp N */
+} bench_wpool_overrides;
+
+extern bench_wpool_overrides bench_wpool_opts;
 
 typedef struct bench_impl {
     const char *name;      /* column title */

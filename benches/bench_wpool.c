@@ -7,15 +7,21 @@
 #include <stdio.h>
 #include <wpool.h>
 
+bench_wpool_overrides bench_wpool_opts = {.max_temp_workers = -1};
+
 static void *wp_create(const bench_pool_cfg *cfg) {
     wpool_config c;
     wpool_config_init(&c);
+    /* wpool's default configuration but for the worker count (and the
+       threads' name), in every scenario: the High ones (latency, e2e) get
+       the default temporary workers too. The throughput scenarios submit
+       Normal work only, so temporary workers never start there. */
     c.workers = cfg->workers;
-    /* The throughput scenarios submit Normal work only, so temporary workers
-       never start there whatever this is; the High-wait scenario asks for
-       them explicitly. Everything else stays at its default. */
-    if (cfg->uses_priorities) c.max_temp_workers = cfg->max_temp_workers;
     c.thread_name = "bench";
+    /* Experiments: --wpool-* on the command line (wpool_create rejects a
+       value out of range, and the scenario reports the failure). */
+    if (bench_wpool_opts.max_temp_workers >= 0)
+        c.max_temp_workers = (unsigned)bench_wpool_opts.max_temp_workers;
     wpool *p = NULL;
     int rc = wpool_create(&c, &p);
     if (rc != WPOOL_OK) {

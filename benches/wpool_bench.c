@@ -7,26 +7,37 @@
  *   cpu      ~4 us CPU jobs, 1 producer/2 workers: jobs/s, and the efficiency
  *            against running the same job inline on one thread;
  *   latency  queue wait (start - submit) of High jobs arriving every 1 ms
- *            while both workers are saturated by 5 ms Low jobs: p50/p99/max.
+ *            while both workers are saturated by 5 ms Low jobs: p50/p99/max;
+ *   e2e      High jobs that finish fast, not only start fast: ~300 us of CPU
+ *            work each (a fixed count of the compute loop), one every 2 ms,
+ *            timed from submit until the work is done, under the same Low
+ *            saturation and alone (no Low jobs, a fresh pool): p50/p99/max of
+ *            each, and p99 under load / p99 alone.
  *
  * Why a C benchmark beside the criterion comparison (benches/benches/compare,
  * which defines the scenarios): it pits the C API against C pools and needs
- * no Rust. Its three follow compare's empty_1p1w/empty_2p2w, cpu_4us_1p2w and
- * high_wait_2w (same jobs, shapes, 32-deep Low backlog, 200 us top-up); they
- * differ in fixed counts (2e6 empty jobs, 1e6 for GThreadPool; 1e5 CPU jobs;
- * 1000 High jobs; the median of --reps, where criterion picks its own) and in
- * wpool's High-wait pool, capped here at 2 temporary workers (compare keeps
- * the default, 4).
+ * no Rust. Its four follow compare's empty_1p1w/empty_2p2w, cpu_4us_1p2w,
+ * high_wait_2w and high_e2e_300us_2w (same jobs, shapes, 32-deep Low
+ * backlog, 200 us top-up); they differ in fixed counts (2e6 empty jobs, 1e6
+ * for GThreadPool; 1e5 CPU jobs; 1000 High jobs for latency, 500 under load
+ * and 500 alone for e2e; the median of --reps, where criterion picks its own
+ * counts, but for e2e's 500 alone) and in e2e's alone stream, which runs in
+ * a pool of its own here and in the same pool before the loaded runs there.
+ * wpool runs with its default configuration but the worker count in every
+ * scenario, as in compare (the High ones get the default temporary workers).
  *
- * Usage: wpool_bench [--quick] [--scenario empty|cpu|latency] [--impl NAME]
- *                    [--reps N]
+ * Usage: wpool_bench [--quick] [--scenario empty|cpu|latency|e2e]
+ *                    [--impl NAME] [--reps N] [--wpool-max-temp N]
  * --quick runs everything with tiny counts (a smoke test: it checks that every
- * job ran, never how fast). The exit status is 0 unless a job was lost or a
- * pool failed.
+ * job ran, never how fast). --wpool-max-temp N sets wpool_config's
+ * max_temp_workers in every wpool pool, for experiments (the figures are then
+ * not the default configuration's; the report's header says so). The exit
+ * status is 0 unless a job was lost or a pool failed.
  *
  * Method: every implementation is driven by the same code through bench.h's
- * function table; each measurement is warmed up once and repeated, and the
- * median is reported (the spread is printed too). Nothing is pinned: the
+ * function table; each throughput measurement is warmed up once and repeated,
+ * and the median is reported (the spread is printed too); the High streams
+ * begin with warm-up jobs left out of their figures. Nothing is pinned: the
  * machines this runs on are small and shared, so the scheduler decides.
  */
 #include "bench.h"
@@ -75,6 +86,10 @@ enum metric {
     M_HIGH_P50,
     M_HIGH_P99,
     M_HIGH_MAX,
+    M_E2E_P50,
+    M_E2E_P99,
+    M_E2E_P99_ALONE,
+    M_E2E_RATIO,
     M_COUNT
 };
 
@@ -105,15 +120,16 @@ typedef struct counter {
 } counter;
 
 static counter g_done;        /* throughput scenarios: jobs finished */
-static counter g_high_done;   /* latency scenario */
-static counter g_low_done;    /* latency scenario */
-static counter g_low_started; /* latency scenario */
+static counter g_high_done;   /* latency and e2e scenarios */
+static counter g_low_done;    /* latency and e2e scenarios */
+static counter g_low_started; /* latency and e2e scenarios */
 static atomic_int g_low_stop; /* tells running Low jobs to return early */
 
 /* Keeps the compute loop from being elided; per thread, so workers running
    CPU jobs share no cache line (and do not race). */
 static _Thread_local volatile uint64_t g_sink;
 static uint64_t g_cpu_iters; /* iterations of cpu_work() that take ~4 us */
+static uint64_t g_e2e_iters; /* ... that take ~300 us (e2e scenario) */
 
 /* A dependent xorshift chain: the compiler cannot vectorise or fold it, and
    it touches no memory, so it costs the same on every thread. */
@@ -144,12 +160,22 @@ static void cpu_job(void *arg) {
 }
 
 typedef struct lat_rec {
-    uint64_t submit_ns, start_ns;
+    uint64_t submit_ns, start_ns, end_ns;
 } lat_rec;
 
 static void high_job(void *arg) {
     lat_rec *r = arg;
     r->start_ns = bench_now_ns();
+    count_done(&g_high_done);
+}
+
+/* The e2e scenario's High job: ~300 us of the compute loop, stamped when it
+   starts and when its work is done. */
+static void high_work_job(void *arg) {
+    lat_rec *r = arg;
+    r->start_ns = bench_now_ns();
+    cpu_work(g_e2e_iters);
+    r->end_ns = bench_now_ns();
     count_done(&g_high_done);
 }
 
@@ -397,7 +423,7 @@ static uint64_t tp_once(const bench_impl *im, void *pool, unsigned producers, ui
  */
 static unsigned tp_measure(const bench_impl *im, unsigned producers, unsigned workers, uint64_t n,
                            bench_fn fn, double *out, unsigned reps) {
-    bench_pool_cfg cfg = {.workers = workers, .max_temp_workers = 0, .uses_priorities = 0};
+    bench_pool_cfg cfg = {.workers = workers, .uses_priorities = 0};
     void *pool = im->create(&cfg);
     if (!pool) {
         fail("create", im->name);
@@ -465,20 +491,24 @@ static void scenario_empty(void) {
 /* Scenario 2: 4 us CPU jobs                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Picks g_cpu_iters so cpu_work() takes ~4 us on this machine, using the
-   fastest of several timings (the least disturbed by other tenants). */
-static void calibrate_cpu(void) {
-    const uint64_t probe = 1u << 20;
-    double best = 1e30;
-    for (int k = 0; k < (g_opt.quick ? 3 : 15); k++) {
-        uint64_t t0 = bench_now_ns();
-        cpu_work(probe);
-        double dt = (double)(bench_now_ns() - t0);
-        if (dt < best) best = dt;
+/* The iterations of cpu_work() that take ~ns on this machine, from the
+   fastest of several timings (the least disturbed by other tenants), taken
+   on the first call. */
+static uint64_t cpu_iters_for(double ns) {
+    static double per_iter;
+    if (per_iter == 0) {
+        const uint64_t probe = 1u << 20;
+        double best = 1e30;
+        for (int k = 0; k < (g_opt.quick ? 3 : 15); k++) {
+            uint64_t t0 = bench_now_ns();
+            cpu_work(probe);
+            double dt = (double)(bench_now_ns() - t0);
+            if (dt < best) best = dt;
+        }
+        per_iter = best / (double)probe;
     }
-    double per_iter = best / (double)probe;
-    g_cpu_iters = (uint64_t)(4000.0 / per_iter);
-    if (g_cpu_iters < 1) g_cpu_iters = 1;
+    uint64_t iters = (uint64_t)(ns / per_iter);
+    return iters < 1 ? 1 : iters;
 }
 
 /* Single-thread reference: ns per job for the same job function called
@@ -497,7 +527,7 @@ static double cpu_inline_ns(uint64_t n, unsigned reps) {
 }
 
 static void scenario_cpu(void) {
-    calibrate_cpu();
+    g_cpu_iters = cpu_iters_for(4000.0);
     uint64_t n = g_opt.quick ? 2000 : 100000;
     unsigned reps = g_opt.reps;
     printf("\n## 4 us CPU jobs, 1 producer/2 workers (jobs/s, median of %u)\n", reps);
@@ -536,7 +566,7 @@ static void scenario_cpu(void) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Scenario 3: High queue wait under a saturating Low backlog                 */
+/* Scenarios 3 and 4: High jobs under a saturating Low backlog                */
 /* ------------------------------------------------------------------------ */
 
 #define LAT_WORKERS   2
@@ -548,6 +578,7 @@ typedef struct feeder {
     atomic_int stop;
     atomic_int failed;
     uint64_t submitted;
+    pthread_t thread;
 } feeder;
 
 /*
@@ -571,6 +602,98 @@ static void *feeder_main(void *a) {
     return NULL;
 }
 
+/* Starts the Low backlog and returns once every worker is inside a Low job
+   (and 10 ms more, so the pool is in its steady state). */
+static void low_load_start(feeder *f, const bench_impl *im, void *pool) {
+    f->impl = im;
+    f->pool = pool;
+    f->submitted = 0;
+    atomic_init(&f->stop, 0);
+    atomic_init(&f->failed, 0);
+    if (pthread_create(&f->thread, NULL, feeder_main, f) != 0) exit(2);
+    if (wait_count(&g_low_started, LAT_WORKERS, 5000000000u) != 0)
+        fail("Low jobs did not start", im->name);
+    sleep_ns(10000000);
+}
+
+/* Stops the backlog: running Low jobs return early, the feeder stops, and
+   every Low job submitted has run by the time this returns. */
+static void low_load_stop(feeder *f) {
+    atomic_store(&g_low_stop, 1);
+    atomic_store(&f->stop, 1);
+    pthread_join(f->thread, NULL);
+    if (atomic_load(&f->failed)) fail("Low submit failed", f->impl->name);
+    if (wait_count(&g_low_done, f->submitted, 30000000000u) != 0)
+        fail("Low jobs lost", f->impl->name);
+}
+
+/*
+ * One stream of `count` High jobs `fn`, one every period_ns, into a fresh
+ * pool of LAT_WORKERS workers, with the Low backlog running (with_load) or
+ * not; rec[k] is job k's argument and record. Returns the number of Low jobs
+ * run, or -1 if the pool failed or lost a job (reported).
+ */
+static long long high_stream(const bench_impl *im, bench_fn fn, uint64_t period_ns, int with_load,
+                             lat_rec *rec, unsigned count) {
+    bench_pool_cfg cfg = {.workers = LAT_WORKERS, .uses_priorities = 1};
+    void *pool = im->create(&cfg);
+    if (!pool) {
+        fail("create", im->name);
+        return -1;
+    }
+    /* Generous: the Low jobs the backlog can ever hold plus those that can
+       finish during the run even if every Low job ended at once. */
+    if (im->reserve) {
+        uint64_t per_high = 4 * ((period_ns + 999999u) / 1000000u);
+        im->reserve(pool, count + (with_load ? LAT_LOW_DEPTH + per_high * count : 0));
+    }
+    atomic_store(&g_high_done.v, 0);
+    atomic_store(&g_low_done.v, 0);
+    atomic_store(&g_low_started.v, 0);
+    atomic_store(&g_low_stop, 0);
+    memset(rec, 0, count * sizeof *rec);
+
+    feeder f;
+    memset(&f, 0, sizeof f);
+    if (with_load) low_load_start(&f, im, pool);
+
+    int failed = 0;
+    uint64_t next = (bench_now_ns() / 1000000u + 1) * 1000000u;
+    for (unsigned k = 0; k < count; k++) {
+        next += period_ns;
+        bench_sleep_until_ns(next);
+        rec[k].submit_ns = bench_now_ns();
+        if (im->submit(pool, BENCH_HIGH, fn, &rec[k]) != 0) {
+            failed = 1;
+            break;
+        }
+    }
+    if (failed || wait_count(&g_high_done, count, 30000000000u) != 0)
+        fail("High jobs lost", im->name);
+
+    if (with_load) low_load_stop(&f);
+    print_report(im, pool);
+    im->destroy(pool);
+    if (atomic_load(&g_high_done.v) != count) return -1;
+    return (long long)f.submitted;
+}
+
+typedef struct pcts {
+    double p50, p99, max; /* us */
+} pcts;
+
+/* Sorts v (ns) and returns its percentiles in us. */
+static pcts summarize(uint64_t *v, unsigned n) {
+    qsort(v, n, sizeof *v, cmp_u64);
+    return (pcts){(double)percentile(v, n, 0.50) / 1e3, (double)percentile(v, n, 0.99) / 1e3,
+                  (double)v[n - 1] / 1e3};
+}
+
+static uint64_t elapsed_ns(uint64_t from, uint64_t to) {
+    return to > from ? to - from : 0;
+}
+
+/* Scenario 3: the queue wait (submit until start) of High jobs. */
 static void scenario_latency(void) {
     const unsigned warm = g_opt.quick ? 5 : 50;
     const unsigned n = g_opt.quick ? 50 : 1000;
@@ -584,70 +707,77 @@ static void scenario_latency(void) {
     for (int i = 0; i < NIMPL; i++) {
         const bench_impl *im = g_impls[i];
         if (im->not_built || !selected_impl(i)) continue;
-        bench_pool_cfg cfg = {.workers = LAT_WORKERS, .max_temp_workers = 2, .uses_priorities = 1};
-        void *pool = im->create(&cfg);
-        if (!pool) {
-            fail("create", im->name);
-            continue;
-        }
-        /* Generous: the Low jobs the backlog can ever hold plus those that can
-           finish during the run even if every Low job ended at once. */
-        if (im->reserve) im->reserve(pool, warm + n + LAT_LOW_DEPTH + 4 * (warm + n));
-        atomic_store(&g_high_done.v, 0);
-        atomic_store(&g_low_done.v, 0);
-        atomic_store(&g_low_started.v, 0);
-        atomic_store(&g_low_stop, 0);
-        memset(rec, 0, (warm + n) * sizeof *rec);
-
-        feeder f = {.impl = im, .pool = pool, .submitted = 0};
-        atomic_init(&f.stop, 0);
-        atomic_init(&f.failed, 0);
-        pthread_t ft;
-        if (pthread_create(&ft, NULL, feeder_main, &f) != 0) exit(2);
-        /* Start the High stream only once both workers are inside Low jobs. */
-        if (wait_count(&g_low_started, LAT_WORKERS, 5000000000u) != 0)
-            fail("Low jobs did not start", im->name);
-        sleep_ns(10000000);
-
-        int failed = 0;
-        uint64_t next = (bench_now_ns() / 1000000u + 1) * 1000000u;
-        for (unsigned k = 0; k < warm + n; k++) {
-            next += 1000000u;
-            bench_sleep_until_ns(next);
-            rec[k].submit_ns = bench_now_ns();
-            if (im->submit(pool, BENCH_HIGH, high_job, &rec[k]) != 0) {
-                failed = 1;
-                break;
-            }
-        }
-        if (failed || wait_count(&g_high_done, warm + n, 30000000000u) != 0)
-            fail("High jobs lost", im->name);
-
-        atomic_store(&g_low_stop, 1);
-        atomic_store(&f.stop, 1);
-        pthread_join(ft, NULL);
-        if (atomic_load(&f.failed)) fail("Low submit failed", im->name);
-        if (wait_count(&g_low_done, f.submitted, 30000000000u) != 0)
-            fail("Low jobs lost", im->name);
-        print_report(im, pool);
-        im->destroy(pool);
-        if (atomic_load(&g_high_done.v) != warm + n) continue;
-
-        for (unsigned k = 0; k < n; k++) {
-            const lat_rec *r = &rec[warm + k];
-            wait[k] = r->start_ns > r->submit_ns ? r->start_ns - r->submit_ns : 0;
-        }
-        qsort(wait, n, sizeof *wait, cmp_u64);
-        double p50 = (double)percentile(wait, n, 0.50) / 1e3;
-        double p99 = (double)percentile(wait, n, 0.99) / 1e3;
-        double mx = (double)wait[n - 1] / 1e3;
-        printf("    %-14s p50 %.1f us, p99 %.1f us, max %.1f us (%llu Low jobs)\n", im->name, p50,
-               p99, mx, (unsigned long long)f.submitted);
-        g_res[M_HIGH_P50][i] = (result){1, p50};
-        g_res[M_HIGH_P99][i] = (result){1, p99};
-        g_res[M_HIGH_MAX][i] = (result){1, mx};
+        long long low = high_stream(im, high_job, 1000000u, 1, rec, warm + n);
+        if (low < 0) continue;
+        for (unsigned k = 0; k < n; k++)
+            wait[k] = elapsed_ns(rec[warm + k].submit_ns, rec[warm + k].start_ns);
+        pcts p = summarize(wait, n);
+        printf("    %-14s p50 %.1f us, p99 %.1f us, max %.1f us (%lld Low jobs)\n", im->name, p.p50,
+               p.p99, p.max, low);
+        g_res[M_HIGH_P50][i] = (result){1, p.p50};
+        g_res[M_HIGH_P99][i] = (result){1, p.p99};
+        g_res[M_HIGH_MAX][i] = (result){1, p.max};
     }
     free(rec);
+    free(wait);
+}
+
+#define E2E_WORK_NS   300000u  /* CPU work of each High job */
+#define E2E_PERIOD_NS 2000000u /* one High job every 2 ms */
+
+/*
+ * Scenario 4: High jobs that finish fast, not only start fast. Each High job
+ * computes for ~300 us (a fixed count of the compute loop, calibrated by the
+ * clock: a job that loses its CPU meanwhile finishes later, and that is part
+ * of what is measured), one every 2 ms (~15% of one CPU); the figure is
+ * submit until the end of the job's work, with the Low backlog of scenario 3
+ * and, in a fresh pool, alone (no Low job at all). The ratio p99 under load
+ * / p99 alone is what the Low load costs a High job, start and run.
+ */
+static void scenario_e2e(void) {
+    const unsigned warm = g_opt.quick ? 3 : 25;
+    const unsigned n = g_opt.quick ? 20 : 500;
+    g_e2e_iters = cpu_iters_for(E2E_WORK_NS);
+    printf("\n## High jobs end to end: %u us of CPU work each, one every %u ms, %u workers "
+           "saturated by 5 ms Low jobs, and alone (submit until the work is done, us; %u "
+           "samples after %u warm-up)\n",
+           E2E_WORK_NS / 1000u, E2E_PERIOD_NS / 1000000u, LAT_WORKERS, n, warm);
+    printf("    calibrated loop: %llu iterations\n", (unsigned long long)g_e2e_iters);
+    lat_rec *rec = calloc(warm + n, sizeof *rec);
+    uint64_t *e2e = calloc(n, sizeof *e2e), *wait = calloc(n, sizeof *wait);
+    if (!rec || !e2e || !wait) exit(2);
+
+    for (int i = 0; i < NIMPL; i++) {
+        const bench_impl *im = g_impls[i];
+        if (im->not_built || !selected_impl(i)) continue;
+        pcts p[2], w[2];
+        long long low[2];
+        for (int load = 0; load < 2; load++) {
+            low[load] = high_stream(im, high_work_job, E2E_PERIOD_NS, load, rec, warm + n);
+            if (low[load] < 0) break;
+            for (unsigned k = 0; k < n; k++) {
+                const lat_rec *r = &rec[warm + k];
+                e2e[k] = elapsed_ns(r->submit_ns, r->end_ns);
+                wait[k] = elapsed_ns(r->submit_ns, r->start_ns);
+            }
+            p[load] = summarize(e2e, n);
+            w[load] = summarize(wait, n);
+        }
+        if (low[0] < 0 || low[1] < 0) continue;
+        for (int load = 0; load < 2; load++)
+            printf("    %-14s %-10s p50 %.1f us, p99 %.1f us, max %.1f us (of which queue wait "
+                   "p50 %.1f, p99 %.1f)\n",
+                   load ? "" : im->name, load ? "under load" : "alone", p[load].p50, p[load].p99,
+                   p[load].max, w[load].p50, w[load].p99);
+        double ratio = p[0].p99 > 0 ? p[1].p99 / p[0].p99 : 0;
+        printf("    %-14s p99 under load / alone: %.2f (%lld Low jobs)\n", "", ratio, low[1]);
+        g_res[M_E2E_P50][i] = (result){1, p[1].p50};
+        g_res[M_E2E_P99][i] = (result){1, p[1].p99};
+        g_res[M_E2E_P99_ALONE][i] = (result){1, p[0].p99};
+        if (ratio > 0) g_res[M_E2E_RATIO][i] = (result){1, ratio};
+    }
+    free(rec);
+    free(e2e);
     free(wait);
 }
 
@@ -718,6 +848,12 @@ static void print_machine(void) {
         else
             printf("- %s: %s\n", im->name, im->version());
     }
+    if (bench_wpool_opts.max_temp_workers >= 0)
+        printf("- wpool config: default but workers and max_temp_workers = %ld "
+               "(--wpool-max-temp)\n",
+               bench_wpool_opts.max_temp_workers);
+    else
+        printf("- wpool config: default but workers\n");
 }
 
 static void cell(char *buf, size_t size, int m, int i) {
@@ -737,6 +873,7 @@ static void cell(char *buf, size_t size, int m, int i) {
             snprintf(buf, size, "%.0f", r->value);
             break;
         case M_CPU_EFF:
+        case M_E2E_RATIO:
             snprintf(buf, size, "%.2f", r->value);
             break;
         default:
@@ -767,6 +904,10 @@ static void print_table(void) {
         "High wait under 5 ms Low saturation: p50 (us)",
         "High wait under 5 ms Low saturation: p99 (us)",
         "High wait under 5 ms Low saturation: max (us)",
+        "High end to end (300 us jobs) under 5 ms Low saturation: p50 (us)",
+        "High end to end (300 us jobs) under 5 ms Low saturation: p99 (us)",
+        "High end to end (300 us jobs) alone: p99 (us)",
+        "High end to end: p99 under load / p99 alone",
     };
     printf("\n## Results\n\n");
     if (g_load_known)
@@ -808,8 +949,21 @@ static void print_table(void) {
 }
 
 static void usage(FILE *to) {
-    fprintf(to, "usage: wpool_bench [--quick] [--scenario empty|cpu|latency] "
-                "[--impl wpool|mutex|glib] [--reps N]\n");
+    fprintf(to, "usage: wpool_bench [--quick] [--scenario empty|cpu|latency|e2e] "
+                "[--impl wpool|mutex|glib] [--reps N]\n"
+                "                   [--wpool-max-temp N]\n");
+}
+
+/* A --wpool-* value: a decimal integer in 0..1000000 (wpool_create checks
+   the field's own limit), or -1 after printing why not. */
+static long wpool_option(const char *flag, const char *text) {
+    char *end;
+    unsigned long v = strtoul(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != 0 || v > 1000000ul) {
+        fprintf(stderr, "%s: '%s' is not a count\n", flag, text);
+        return -1;
+    }
+    return (long)v;
 }
 
 int main(int argc, char **argv) {
@@ -825,6 +979,10 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
             g_opt.reps = (unsigned)strtoul(argv[++i], NULL, 10);
             reps_set = 1;
+        } else if (strcmp(argv[i], "--wpool-max-temp") == 0 && i + 1 < argc) {
+            bench_wpool_opts.max_temp_workers = wpool_option(argv[i], argv[i + 1]);
+            if (bench_wpool_opts.max_temp_workers < 0) return 2;
+            i++;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
@@ -839,7 +997,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (g_opt.scenario && strcmp(g_opt.scenario, "empty") != 0 &&
-        strcmp(g_opt.scenario, "cpu") != 0 && strcmp(g_opt.scenario, "latency") != 0) {
+        strcmp(g_opt.scenario, "cpu") != 0 && strcmp(g_opt.scenario, "latency") != 0 &&
+        strcmp(g_opt.scenario, "e2e") != 0) {
         fprintf(stderr, "unknown scenario '%s'\n", g_opt.scenario);
         return 2;
     }
@@ -868,6 +1027,11 @@ int main(int argc, char **argv) {
     if (selected_scenario("latency")) {
         load_mark_now(&mark);
         scenario_latency();
+        print_load_since(&mark);
+    }
+    if (selected_scenario("e2e")) {
+        load_mark_now(&mark);
+        scenario_e2e();
         print_load_since(&mark);
     }
     g_load_known = load_since(&run_start, &g_other_load_pct, &g_steal_pct);

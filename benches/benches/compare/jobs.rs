@@ -49,8 +49,24 @@ pub fn compute(iters: u64) {
 }
 
 /// Sets the iteration count of [`Cpu`] so that one job computes for about
-/// `target` on this machine (median of several timings) and returns it.
+/// `target` on this machine and returns it.
 pub fn calibrate_cpu(target: Duration) -> u64 {
+    let iters = iters_for(target);
+    CPU_ITERS.store(iters, Ordering::Relaxed);
+    iters
+}
+
+/// Sets the iteration count of [`HighWork`] so that one job computes for
+/// about `target` on this machine and returns it.
+pub fn calibrate_high_work(target: Duration) -> u64 {
+    let iters = iters_for(target);
+    HIGH_WORK_ITERS.store(iters, Ordering::Relaxed);
+    iters
+}
+
+/// The iterations of [`compute`] that take about `target` here (median of
+/// several timings).
+fn iters_for(target: Duration) -> u64 {
     const PROBE: u64 = 200_000;
     let mut ns: Vec<u128> = (0..15)
         .map(|_| {
@@ -61,9 +77,7 @@ pub fn calibrate_cpu(target: Duration) -> u64 {
         .collect();
     ns.sort_unstable();
     let per_iter = ns[ns.len() / 2] as f64 / PROBE as f64;
-    let iters = ((target.as_nanos() as f64 / per_iter) as u64).max(1);
-    CPU_ITERS.store(iters, Ordering::Relaxed);
-    iters
+    ((target.as_nanos() as f64 / per_iter) as u64).max(1)
 }
 
 /// Nanoseconds since the first call: the clock of queue-wait stamps.
@@ -126,30 +140,64 @@ impl Job for Low {
     }
 }
 
+/// Durations (ns) recorded by jobs, for the scenario to take.
+pub struct Samples(Mutex<Vec<u64>>);
+
+impl Samples {
+    const fn new() -> Samples {
+        Samples(Mutex::new(Vec::new()))
+    }
+
+    fn push(&self, ns: u64) {
+        self.0.lock().unwrap().push(ns);
+    }
+
+    /// The samples recorded since the last call, emptied.
+    pub fn take(&self) -> Vec<u64> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
+    /// The sum of the last `n` samples recorded (those of the run just
+    /// done).
+    pub fn sum_last(&self, n: usize) -> Duration {
+        let samples = self.0.lock().unwrap();
+        let ns: u64 = samples.iter().rev().take(n).sum();
+        Duration::from_nanos(ns)
+    }
+}
+
 /// Records how long it waited in the queue: its payload is the [`now_ns`]
 /// at submission.
 pub struct High;
 
+/// High jobs ([`High`] and [`HighWork`]) finished.
 pub static HIGH_DONE: AtomicU64 = AtomicU64::new(0);
-/// Every High job's queue wait (ns) since the last [`take_high_waits`].
-static HIGH_WAITS: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+/// Every [`High`] job's queue wait.
+pub static HIGH_WAITS: Samples = Samples::new();
 
 impl Job for High {
     fn run(submitted_ns: u64) {
         let wait = now_ns().saturating_sub(submitted_ns);
-        HIGH_WAITS.lock().unwrap().push(wait);
+        HIGH_WAITS.push(wait);
         HIGH_DONE.fetch_add(1, Ordering::Release);
     }
 }
 
-/// The queue waits recorded since the last call, emptied.
-pub fn take_high_waits() -> Vec<u64> {
-    std::mem::take(&mut *HIGH_WAITS.lock().unwrap())
-}
+/// A High job with work to do: ~300 µs of computation (a fixed count of the
+/// loop, calibrated by [`calibrate_high_work`], so a job that loses its CPU
+/// meanwhile finishes later), then records the time from its submission
+/// (the payload: [`now_ns`] then) to the end of its work.
+pub struct HighWork;
 
-/// The sum of the last `n` waits recorded (those of the run just done).
-pub fn sum_last_high_waits(n: usize) -> Duration {
-    let waits = HIGH_WAITS.lock().unwrap();
-    let ns: u64 = waits.iter().rev().take(n).sum();
-    Duration::from_nanos(ns)
+static HIGH_WORK_ITERS: AtomicU64 = AtomicU64::new(0);
+/// Every [`HighWork`] job's time from submission to the end of its work.
+pub static HIGH_E2E: Samples = Samples::new();
+
+impl Job for HighWork {
+    fn run(submitted_ns: u64) {
+        compute(HIGH_WORK_ITERS.load(Ordering::Relaxed));
+        let e2e = now_ns().saturating_sub(submitted_ns);
+        HIGH_E2E.push(e2e);
+        HIGH_DONE.fetch_add(1, Ordering::Release);
+    }
 }

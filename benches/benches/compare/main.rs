@@ -14,13 +14,18 @@
 //! - `submit_blocked_1p2w`: the producer's submit call alone, workers held.
 //! - `high_wait_2w`: queue wait of a High job per ms while 5 ms Low jobs
 //!   saturate both workers (p50/p99/max written beside criterion's output).
+//! - `high_e2e_300us_2w`: High jobs that finish fast, not only start fast:
+//!   one ~300 µs High job every 2 ms, submit until its work is done, under
+//!   the same Low saturation and alone (p50/p99/max of both written beside
+//!   criterion's output; the report adds p99 under load ÷ alone).
 //! - `burst_1e6_2w`: 10^6 jobs into an idle pool: drain time, then the CPU
 //!   used while idle afterwards.
 //!
 //! These are the scenarios' definition. `benches/wpool_bench.c` repeats
-//! three of them in C (empty 1P/1W and 2P/2W, CPU, High wait) because it
-//! pits the C API against C pools (mutex+condvar, GThreadPool) that this
-//! harness cannot host; its header states where it differs.
+//! four of them in C (empty 1P/1W and 2P/2W, CPU, High wait, High end to
+//! end) because it pits the C API against C pools (mutex+condvar,
+//! GThreadPool) that this harness cannot host; its header states where it
+//! differs.
 
 mod contenders;
 mod extras;
@@ -33,7 +38,7 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 
-use scenarios::{bench_all, Burst, CpuJobs, EmptyJobs, HighWait, SubmitBlocked};
+use scenarios::{bench_all, Burst, CpuJobs, EmptyJobs, HighE2e, HighWait, SubmitBlocked};
 
 /// Counts heap allocations per job (only while asked to: see `extras`).
 #[global_allocator]
@@ -92,6 +97,25 @@ fn high_wait(c: &mut Criterion) {
     g.finish();
 }
 
+fn high_e2e(c: &mut Criterion) {
+    let iters = jobs::calibrate_high_work(HighE2e::WORK);
+    eprintln!("high_e2e_300us_2w: {iters} iterations of the compute loop take ~300 µs here");
+    let name = "high_e2e_300us_2w";
+    let mut g = c.benchmark_group(name);
+    // One High job per 2 ms, as high_wait_2w's sampling; the stream alone
+    // runs (untimed) before each pool's first sample.
+    g.throughput(Throughput::Elements(1))
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
+    let scenario = HighE2e {
+        workers: 2,
+        alone: Default::default(),
+    };
+    bench_all(&mut g, name, &scenario);
+    g.finish();
+}
+
 fn burst(c: &mut Criterion) {
     let name = "burst_1e6_2w";
     let mut g = c.benchmark_group(name);
@@ -107,6 +131,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = run_metadata, empty_jobs, cpu_jobs, submit_blocked, high_wait, burst
+    targets = run_metadata, empty_jobs, cpu_jobs, submit_blocked, high_wait, high_e2e, burst
 }
 criterion_main!(compare);

@@ -3,15 +3,15 @@
 //! first run, outside the timing, and figures criterion cannot hold are
 //! measured once per pool, untimed, in `before`/`after`.
 //!
-//! `benches/wpool_bench.c` follows scenarios 1 (1P/1W, 2P/2W), 2 and 4 in C:
-//! a change of their jobs or parameters here goes there too.
+//! `benches/wpool_bench.c` follows scenarios 1 (1P/1W, 2P/2W), 2, 4 and 5 in
+//! C: a change of their jobs or parameters here goes there too.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId};
-use serde_json::json;
+use serde_json::{json, Value};
 use wpool::Priority;
 use wpool_benches::{jobs_done, time_jobs, wait_until};
 
@@ -19,7 +19,7 @@ use crate::contenders::{
     Contender, CrossbeamBoxed, CrossbeamFn, Rayon, StdThread, ThreadPool, Tokio, Wpool, WpoolSys,
 };
 use crate::extras;
-use crate::jobs::{self, Cpu, Empty, Gated, High, Low};
+use crate::jobs::{self, Cpu, Empty, Gated, High, HighWork, Low};
 
 /// One scenario, generic over the pool under test.
 pub trait Scenario {
@@ -187,18 +187,96 @@ impl Scenario for SubmitBlocked {
     }
 }
 
+/// Low jobs kept submitted but unfinished by the High scenarios (4 and 5).
+/// The same bounded backlog for every pool (most peers' queues are
+/// unbounded): 32 jobs of 5 ms keep the workers busy without a break.
+const LOW_DEPTH: u64 = 32;
+
+/// Submits `count` High jobs `J`, one every `period`, each with the
+/// [`jobs::now_ns`] of its submission as payload, and waits until they have
+/// run.
+fn high_stream<C: Contender, J: jobs::Job>(pool: &C, count: u64, period: Duration) {
+    let high_done = jobs::HIGH_DONE.load(Ordering::Relaxed);
+    let mut next = Instant::now();
+    for _ in 0..count {
+        next += period;
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        pool.spawn::<J>(Priority::High, jobs::now_ns());
+    }
+    wait_until("High jobs", || {
+        jobs::HIGH_DONE.load(Ordering::Acquire) >= high_done + count
+    });
+}
+
+/// [`high_stream`] while every one of the `workers` is saturated by 5 ms Low
+/// jobs: [`LOW_DEPTH`] of them outstanding, topped up every 200 µs, the High
+/// stream starting once every worker is inside a Low job.
+fn high_stream_under_load<C: Contender, J: jobs::Job>(
+    pool: &C,
+    workers: u64,
+    count: u64,
+    period: Duration,
+) {
+    let low_started = jobs::LOW_STARTED.load(Ordering::Relaxed);
+    let low_done = jobs::LOW_DONE.load(Ordering::Relaxed);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let feeder = s.spawn(|| {
+            let mut submitted = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let finished = jobs::LOW_DONE.load(Ordering::Relaxed) - low_done;
+                let missing = LOW_DEPTH - (submitted - finished);
+                spawn_n::<C, Low>(pool, Priority::Low, missing);
+                submitted += missing;
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            submitted
+        });
+        wait_until("Low jobs to start", || {
+            jobs::LOW_STARTED.load(Ordering::Acquire) >= low_started + workers
+        });
+        std::thread::sleep(Duration::from_millis(10));
+
+        high_stream::<C, J>(pool, count, period);
+
+        stop.store(true, Ordering::Relaxed);
+        jobs::LOW_STOP.store(true, Ordering::Relaxed);
+        let submitted = feeder.join().expect("feeder");
+        wait_until("Low jobs", || {
+            jobs::LOW_DONE.load(Ordering::Acquire) >= low_done + submitted
+        });
+        jobs::LOW_STOP.store(false, Ordering::Relaxed);
+    });
+}
+
+/// The percentiles of `samples` (ns), as the keys of a `wpool.json`, each
+/// prefixed by `prefix`.
+fn percentiles(mut samples: Vec<u64>, prefix: &str) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    if samples.is_empty() {
+        return out;
+    }
+    samples.sort_unstable();
+    let pct = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    let mean = samples.iter().sum::<u64>() as f64 / samples.len() as f64;
+    let figures = [
+        ("samples", json!(samples.len())),
+        ("p50_ns", json!(pct(0.50))),
+        ("p99_ns", json!(pct(0.99))),
+        ("max_ns", json!(samples[samples.len() - 1])),
+        ("mean_ns", json!(mean)),
+    ];
+    for (key, value) in figures {
+        out.insert(format!("{prefix}{key}"), value);
+    }
+    out
+}
+
 /// Scenario 4: the queue wait of one High job per millisecond while every
 /// worker is saturated by 5 ms Low jobs. Criterion's figure is the mean wait
 /// per High job; `after` writes the percentiles of every wait recorded.
 pub struct HighWait {
     pub workers: usize,
-}
-
-impl HighWait {
-    /// Low jobs kept submitted but unfinished. The same bounded backlog for
-    /// every pool (most peers' queues are unbounded): 32 jobs of 5 ms keep
-    /// the workers busy without a break.
-    const LOW_DEPTH: u64 = 32;
 }
 
 impl Scenario for HighWait {
@@ -207,75 +285,80 @@ impl Scenario for HighWait {
     }
 
     fn before<C: Contender>(&self, _: &C, _: &str) {
-        jobs::take_high_waits();
+        jobs::HIGH_WAITS.take();
     }
 
     fn run<C: Contender>(&self, pool: &C, iters: u64) -> Duration {
-        let workers = self.workers as u64;
-        let low_started = jobs::LOW_STARTED.load(Ordering::Relaxed);
-        let low_done = jobs::LOW_DONE.load(Ordering::Relaxed);
-        let high_done = jobs::HIGH_DONE.load(Ordering::Relaxed);
-        let stop = AtomicBool::new(false);
-        std::thread::scope(|s| {
-            // Keeps LOW_DEPTH Low jobs outstanding, topping up every 200 µs.
-            let feeder = s.spawn(|| {
-                let mut submitted = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    let finished = jobs::LOW_DONE.load(Ordering::Relaxed) - low_done;
-                    let missing = Self::LOW_DEPTH - (submitted - finished);
-                    spawn_n::<C, Low>(pool, Priority::Low, missing);
-                    submitted += missing;
-                    std::thread::sleep(Duration::from_micros(200));
-                }
-                submitted
-            });
-            // The High stream starts once every worker is inside a Low job.
-            wait_until("Low jobs to start", || {
-                jobs::LOW_STARTED.load(Ordering::Acquire) >= low_started + workers
-            });
-            std::thread::sleep(Duration::from_millis(10));
-
-            let mut next = Instant::now();
-            for _ in 0..iters {
-                next += Duration::from_millis(1);
-                std::thread::sleep(next.saturating_duration_since(Instant::now()));
-                pool.spawn::<High>(Priority::High, jobs::now_ns());
-            }
-            wait_until("High jobs", || {
-                jobs::HIGH_DONE.load(Ordering::Acquire) >= high_done + iters
-            });
-
-            stop.store(true, Ordering::Relaxed);
-            jobs::LOW_STOP.store(true, Ordering::Relaxed);
-            let submitted = feeder.join().expect("feeder");
-            wait_until("Low jobs", || {
-                jobs::LOW_DONE.load(Ordering::Acquire) >= low_done + submitted
-            });
-            jobs::LOW_STOP.store(false, Ordering::Relaxed);
-        });
-        jobs::sum_last_high_waits(iters as usize)
+        let period = Duration::from_millis(1);
+        high_stream_under_load::<C, High>(pool, self.workers as u64, iters, period);
+        jobs::HIGH_WAITS.sum_last(iters as usize)
     }
 
     fn after<C: Contender>(&self, group: &str) {
-        let mut waits = jobs::take_high_waits();
-        if waits.is_empty() {
-            return;
+        let waits = jobs::HIGH_WAITS.take();
+        if !waits.is_empty() {
+            extras::write(group, C::ID, &Value::Object(percentiles(waits, "")));
         }
-        waits.sort_unstable();
-        let pct = |q: f64| waits[((waits.len() - 1) as f64 * q).round() as usize];
-        let mean = waits.iter().sum::<u64>() as f64 / waits.len() as f64;
-        extras::write(
-            group,
-            C::ID,
-            &json!({
-                "samples": waits.len(), "p50_ns": pct(0.50), "p99_ns": pct(0.99),
-                "max_ns": waits[waits.len() - 1], "mean_ns": mean,
-            }),
-        );
     }
 }
 
-/// Scenario 5: 10^6 empty jobs submitted as fast as one producer can into an
+/// Scenario 5: High jobs that finish fast, not only start fast. One High job
+/// of ~300 µs of computation ([`HighWork`]) every 2 ms (~15% of one CPU),
+/// timed from submission until its work is done, while every worker is
+/// saturated by 5 ms Low jobs as in scenario 4. Criterion's figure is the
+/// mean of those times per High job. `before` runs the same High stream
+/// with no Low job in the same pool (`ALONE` jobs after `ALONE_WARM_UP`);
+/// `after` writes the percentiles of both, the ratio of their p99s being
+/// what the Low load costs a High job.
+pub struct HighE2e {
+    pub workers: usize,
+    /// The percentiles of the stream alone, from `before` to `after`.
+    pub alone: std::sync::Mutex<serde_json::Map<String, Value>>,
+}
+
+impl HighE2e {
+    pub const WORK: Duration = Duration::from_micros(300);
+    const PERIOD: Duration = Duration::from_millis(2);
+    const ALONE_WARM_UP: u64 = 25;
+    const ALONE: u64 = 500;
+}
+
+impl Scenario for HighE2e {
+    fn workers(&self) -> usize {
+        self.workers
+    }
+
+    fn before<C: Contender>(&self, pool: &C, _: &str) {
+        // Test mode: a few jobs, so that CI's run stays short.
+        let (warm, n) = if extras::test_mode() {
+            (1, 5)
+        } else {
+            (Self::ALONE_WARM_UP, Self::ALONE)
+        };
+        jobs::HIGH_E2E.take();
+        high_stream::<C, HighWork>(pool, warm + n, Self::PERIOD);
+        let alone = jobs::HIGH_E2E.take().split_off(warm as usize);
+        *self.alone.lock().unwrap() = percentiles(alone, "alone_");
+    }
+
+    fn run<C: Contender>(&self, pool: &C, iters: u64) -> Duration {
+        high_stream_under_load::<C, HighWork>(pool, self.workers as u64, iters, Self::PERIOD);
+        jobs::HIGH_E2E.sum_last(iters as usize)
+    }
+
+    fn after<C: Contender>(&self, group: &str) {
+        let mut figures = percentiles(jobs::HIGH_E2E.take(), "");
+        if figures.is_empty() {
+            return;
+        }
+        figures.append(&mut self.alone.lock().unwrap());
+        figures.insert("work_ns".into(), json!(Self::WORK.as_nanos() as u64));
+        figures.insert("period_ns".into(), json!(Self::PERIOD.as_nanos() as u64));
+        extras::write(group, C::ID, &Value::Object(figures));
+    }
+}
+
+/// Scenario 6: 10^6 empty jobs submitted as fast as one producer can into an
 /// idle pool. Criterion times the drain; `before` measures the CPU the
 /// process uses in the second after a burst, while idle again.
 pub struct Burst {

@@ -14,7 +14,8 @@
 //!   iteration (the slope of a linear sampling, else the mean);
 //! - `<group>/<id>/new/benchmark.json`: the elements per iteration;
 //! - `<group>/<id>/wpool.json`: the benchmark's side figures (allocations per
-//!   job, High wait percentiles, idle CPU after a burst);
+//!   job, High wait percentiles, High end-to-end percentiles under load and
+//!   alone, idle CPU after a burst);
 //! - `wpool-run.json`: machine, commit, date and rustc of the run.
 //!
 //! Any of these may be missing: its cells read "–" and its bars "not
@@ -134,6 +135,7 @@ const EMPTY: [(&str, &str); 3] = [
 const CPU: &str = "cpu_4us_1p2w";
 const SUBMIT: &str = "submit_blocked_1p2w";
 const HIGH: &str = "high_wait_2w";
+const HIGH_E2E: &str = "high_e2e_300us_2w";
 const BURST: &str = "burst_1e6_2w";
 /// The inline baseline of the CPU group.
 const SINGLE: &str = "single-thread";
@@ -295,7 +297,7 @@ fn groups() -> impl Iterator<Item = &'static str> {
     EMPTY
         .iter()
         .map(|(g, _)| *g)
-        .chain([CPU, SUBMIT, HIGH, BURST])
+        .chain([CPU, SUBMIT, HIGH, HIGH_E2E, BURST])
 }
 
 /// The benchmark ids `group` may hold.
@@ -390,6 +392,17 @@ impl Results {
 
     fn wait_us(&self, id: &str, key: &str) -> Option<f64> {
         self.side(HIGH, id, key).map(|ns| ns / 1000.0)
+    }
+
+    /// A High end-to-end figure (submit until the work is done), µs.
+    fn e2e_us(&self, id: &str, key: &str) -> Option<f64> {
+        self.side(HIGH_E2E, id, key).map(|ns| ns / 1000.0)
+    }
+
+    /// High end to end: p99 under the Low load ÷ p99 alone.
+    fn e2e_ratio(&self, id: &str) -> Option<f64> {
+        let alone = self.e2e_us(id, "alone_p99_ns").filter(|v| *v > 0.0)?;
+        Some(self.e2e_us(id, "p99_ns")? / alone)
     }
 
     fn drain_ms(&self, id: &str) -> Option<f64> {
@@ -588,6 +601,31 @@ fn table_rows(r: &Results) -> Vec<Row> {
             fmt_us,
         ),
         Row::new(
+            "High end to end (300 µs jobs) under 5 ms Low saturation: p50 µs",
+            |id| r.e2e_us(id, "p50_ns"),
+            fmt_us,
+        ),
+        Row::new(
+            "High end to end (300 µs jobs) under 5 ms Low saturation: p99 µs",
+            |id| r.e2e_us(id, "p99_ns"),
+            fmt_us,
+        ),
+        Row::new(
+            "High end to end (300 µs jobs) under 5 ms Low saturation: max µs",
+            |id| r.e2e_us(id, "max_ns"),
+            fmt_us,
+        ),
+        Row::new(
+            "High end to end (300 µs jobs) alone: p99 µs",
+            |id| r.e2e_us(id, "alone_p99_ns"),
+            fmt_us,
+        ),
+        Row::new(
+            "High end to end: p99 under load ÷ p99 alone",
+            |id| r.e2e_ratio(id),
+            fmt_2,
+        ),
+        Row::new(
             "Burst of 10⁶ jobs into an idle pool: drain ms",
             |id| r.drain_ms(id),
             fmt_ms,
@@ -670,9 +708,12 @@ fn markdown(r: &Results) -> String {
     out.push_str(&table(r));
     out.push_str(
         "\nP = producer threads, W = worker threads. The High wait is the queue wait of a \
-         High-priority job submitted every ms while both workers run 5 ms Low jobs. Its \
-         percentiles, the idle CPU and the allocations are the benchmark's own counts \
-         (`wpool.json`), not criterion estimates.\n\n",
+         High-priority job submitted every ms while both workers run 5 ms Low jobs. High end \
+         to end is the time from submit until the work is done of a High job of ~300 µs of \
+         CPU work submitted every 2 ms, under the same Low load and alone (the same stream \
+         in the same pool, no Low job). These percentiles, the idle CPU and the \
+         allocations are the benchmark's own counts (`wpool.json`), not criterion \
+         estimates.\n\n",
     );
     out.push_str("**Bars** (computed from the figures above):\n\n");
     for line in bars(r) {
@@ -933,6 +974,7 @@ fn panels(r: &Results) -> Vec<Panel> {
             fmt_ns,
         ),
         high_panel(r),
+        e2e_panel(r),
         Panel::simple(
             "Burst of 10⁶ empty jobs into an idle pool, 2 workers: drain ms, lower is better",
             |id| r.drain_ms(id),
@@ -989,6 +1031,22 @@ fn high_panel(r: &Results) -> Panel {
     );
     for s in &mut panel.series {
         s.bars[0].tick = r.wait_us(s.imp.id, "p50_ns").filter(|v| plottable(*v));
+    }
+    panel
+}
+
+fn e2e_panel(r: &Results) -> Panel {
+    let mut panel = Panel::simple(
+        "High jobs of 300 µs end to end, 5 ms Low jobs on 2 workers: p99 µs (tick: p99 alone), \
+         lower is better",
+        |id| r.e2e_us(id, "p99_ns"),
+        fmt_us,
+    );
+    for s in &mut panel.series {
+        s.bars[0].tick = r.e2e_us(s.imp.id, "alone_p99_ns").filter(|v| plottable(*v));
+        if let Some(ratio) = r.e2e_ratio(s.imp.id) {
+            let _ = write!(s.bars[0].label, " ({} alone)", fmt_ratio(ratio));
+        }
     }
     panel
 }
@@ -1322,6 +1380,39 @@ mod tests {
     }
 
     #[test]
+    fn e2e_rows_read_the_side_files() {
+        let f = Fixture::new("e2e");
+        f.bench(HIGH_E2E, "wpool", None, 330_000.0, 1);
+        f.side(
+            HIGH_E2E,
+            "wpool",
+            r#"{"p50_ns":320000,"p99_ns":450000,"max_ns":900000,"alone_p99_ns":300000}"#,
+        );
+        f.side(
+            HIGH_E2E,
+            "rayon",
+            r#"{"p50_ns":2e6,"p99_ns":5e6,"max_ns":6e6}"#,
+        );
+        let r = f.load();
+        assert_eq!(r.e2e_ratio("wpool"), Some(1.5));
+        assert_eq!(r.e2e_ratio("rayon"), None); // no alone figure
+        let md = markdown(&r);
+        let row = |label: &str| {
+            md.lines()
+                .find(|l| l.starts_with(&format!("| {label} |")))
+                .unwrap_or_else(|| panic!("no row {label} in {md}"))
+                .to_string()
+        };
+        let p99 = row("High end to end (300 µs jobs) under 5 ms Low saturation: p99 µs");
+        assert!(p99.starts_with(&format!("| High end to end (300 µs jobs) under 5 ms Low saturation: p99 µs | 450.0 | {DASH} |")), "{p99}");
+        assert!(p99.contains("| 5000 |"), "{p99}");
+        let ratio = row("High end to end: p99 under load ÷ p99 alone");
+        assert!(ratio.contains("| 1.50 |"), "{ratio}");
+        let svg = svg(&r, &panels(&r)).unwrap();
+        assert!(svg.contains("450.0 (1.50× alone)"), "{svg}");
+    }
+
+    #[test]
     fn allocation_bars_are_exact() {
         let f = Fixture::new("allocs");
         f.bench("empty_1p1w", "wpool", Some(30.0), 30.0, 1);
@@ -1370,9 +1461,9 @@ mod tests {
         for text in ["30.0", "100", "1P/1W", "1P/2W", "wpool", "rayon"] {
             assert!(texts.contains(&text), "{text}");
         }
-        // Four panels without a figure; the machine is unknown.
+        // Five panels without a figure; the machine is unknown.
         let missing = texts.iter().filter(|t| **t == "not measured").count();
-        assert_eq!(missing, 4);
+        assert_eq!(missing, 5);
         assert!(svg.contains("machine and commit unknown"));
     }
 
