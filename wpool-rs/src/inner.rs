@@ -81,6 +81,12 @@ impl Doomed {
         // waits for every queued and running job, joins the threads and frees
         // the pool; only then is the hooks' context (`shared`) freed.
         unsafe { sys::wpool_destroy(self.raw.as_ptr()) };
+        // No async submitter can be waiting: each borrows a `Pool`, and this
+        // was the last. Waking is free when none is registered, and keeps
+        // "a shutdown wakes every waiter" true of this one too.
+        if let Some(shared) = &self.shared {
+            shared.waiters.wake_all();
+        }
         drop(self.shared);
     }
 }

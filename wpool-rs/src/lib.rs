@@ -12,7 +12,10 @@
 //!   system call while the workers are busy.
 //! - **Backpressure** as in crossbeam: waiting, `try_` and `_timeout`
 //!   submissions; a failed one gives the closure back.
-//! - **Join handles** that block or `.await` (no runtime needed),
+//! - **Join handles** that block or `.await` (no runtime needed), and
+//!   **async submission** ([`Pool::submit_async`], [`Pool::spawn_async`]):
+//!   futures that wait for room in a full queue without blocking the
+//!   executor's thread;
 //!   **scoped jobs** that borrow from the stack, **panics** caught at the
 //!   boundary and reported, **graceful shutdown** with a deadline where every
 //!   job is run or dropped exactly once, and **statistics** per priority.
@@ -62,6 +65,28 @@
 //! # Ok::<(), wpool::Error>(())
 //! ```
 //!
+//! # Async code
+//!
+//! [`submit`](Pool::submit) blocks its thread while the queue is full; in
+//! async code use [`submit_async`](Pool::submit_async) (or
+//! [`spawn_async`](Pool::spawn_async)), whose future returns `Pending`
+//! instead and is woken when a job leaves a queue of the pool or the pool
+//! shuts down. It works on any executor: the crate depends on no runtime.
+//! The job's [`JoinHandle`] is itself a future.
+//!
+//! ```
+//! use wpool::{Pool, Priority};
+//!
+//! async fn checksum(pool: &Pool, data: Vec<u8>) -> Option<u32> {
+//!     let handle = pool
+//!         .submit_async(Priority::Normal, move || data.iter().map(|&b| u32::from(b)).sum())
+//!         .await
+//!         .ok()?; // Err(SpawnError::Closed(f)) once the pool is shut down
+//!     handle.await.ok()
+//! }
+//! # let _ = checksum;
+//! ```
+//!
 //! # Dropping the pool
 //!
 //! A [`Pool`] is a cheap handle; when the last clone is dropped the pool
@@ -80,12 +105,14 @@
 #![warn(clippy::undocumented_unsafe_blocks, rust_2018_idioms)]
 
 // The modules form layers; each uses only those of the layers below it:
-// 1. error, priority, recycle, thread (ThreadInfo, Shared, thread-locals)
+// 1. error, priority, recycle, waiters, thread (ThreadInfo, Shared,
+//    thread-locals)
 // 2. job (FFI trampolines), stats
 // 3. handle, inner (the Pool handle, ownership and enqueue)
-// 4. scope
+// 4. scope, future (async submission)
 // 5. pool (Builder and the Pool's public API)
 mod error;
+mod future;
 mod handle;
 mod inner;
 mod job;
@@ -95,11 +122,13 @@ mod recycle;
 mod scope;
 mod stats;
 mod thread;
+mod waiters;
 
 pub use error::{
     panic_message, ConfigError, Error, JoinError, SpawnBatchError, SpawnError, SpawnTimeoutError,
     TrySpawnError,
 };
+pub use future::{SpawnAsync, SubmitAsync};
 pub use handle::JoinHandle;
 pub use inner::Pool;
 pub use pool::{Builder, ShutdownReport};

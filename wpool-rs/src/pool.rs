@@ -881,6 +881,11 @@ impl Pool {
         let rc = thread::reporting_to(self.shared(), || unsafe {
             sys::wpool_shutdown(self.raw(), timeout_ns)
         });
+        // Intake is closed now (or the call failed, and waking is harmless):
+        // every async submitter still waiting for room retries and finds the
+        // pool closed. One that registers after this finds it closed in its
+        // retry (the lock orders that after this drain).
+        self.shared().waiters.wake_all();
         let timed_out = match Error::from_code(rc) {
             None => false,
             Some(Error::TimedOut) => true,

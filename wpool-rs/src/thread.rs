@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use wpool_sys as sys;
 
+use crate::waiters::Waiters;
+
 /// Which pool thread this is: given to the [thread
 /// hooks](crate::Builder::on_thread_start), and to any code running on a pool
 /// thread by [`ThreadInfo::current`].
@@ -74,6 +76,8 @@ pub(crate) struct Shared {
     panic_handler: Option<PanicHandler>,
     on_thread_start: Option<ThreadHook>,
     on_thread_stop: Option<ThreadHook>,
+    /// Async submitters waiting for room (`waiters.rs`).
+    pub(crate) waiters: Waiters,
 }
 
 impl Shared {
@@ -90,6 +94,7 @@ impl Shared {
             panic_handler,
             on_thread_start,
             on_thread_stop,
+            waiters: Waiters::new(),
         })
     }
 

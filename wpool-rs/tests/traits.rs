@@ -3,8 +3,8 @@
 //! its jobs.
 
 use wpool::{
-    ConfigError, Error, JoinError, JoinHandle, Pool, Priority, Scope, ScopedJoinHandle, SpawnError,
-    Stats, TrySpawnError,
+    ConfigError, Error, JoinError, JoinHandle, Pool, Priority, Scope, ScopedJoinHandle, SpawnAsync,
+    SpawnError, Stats, SubmitAsync, TrySpawnError,
 };
 
 fn send_sync<T: Send + Sync>() {}
@@ -24,6 +24,9 @@ fn the_api_types_are_send_and_sync_where_promised() {
     send_sync::<TrySpawnError<fn()>>();
     send_sync::<Scope<'static, 'static>>();
     send_sync::<ScopedJoinHandle<'static, u64>>();
+    send_sync::<SubmitAsync<'static, fn() -> u64, u64>>();
+    send::<SubmitAsync<'static, fn() -> Vec<String>, Vec<String>>>();
+    send_sync::<SpawnAsync<'static, fn()>>();
 }
 
 #[test]

@@ -1,0 +1,274 @@
+//! Async submission: futures that wait for room in a full queue without
+//! blocking the thread that polls them ([`Pool::submit_async`],
+//! [`Pool::spawn_async`]). How they are woken: `waiters.rs`.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::error::{Error, SpawnError};
+use crate::handle::{JoinHandle, Joinable};
+use crate::inner::{Pool, TRY};
+use crate::job::{Detached, Job};
+use crate::priority::Priority;
+use crate::waiters::Registration;
+
+/// The state shared by both futures: the job until the pool takes it, and
+/// the registration of the task's waker while the queue is full.
+struct Enqueue<'a, J> {
+    pool: &'a Pool,
+    prio: Priority,
+    job: Option<J>,
+    reg: Registration,
+}
+
+impl<'a, J: Job + 'static> Enqueue<'a, J> {
+    fn new(pool: &'a Pool, prio: Priority, job: J) -> Enqueue<'a, J> {
+        Enqueue {
+            pool,
+            prio,
+            job: Some(job),
+            reg: Registration::default(),
+        }
+    }
+
+    /// One try; `Err(job)` when the queue is full.
+    fn attempt(&self, job: J) -> Result<Result<(), J>, J> {
+        // SAFETY: J is 'static: it borrows nothing.
+        match unsafe { self.pool.enqueue(self.prio, job, TRY) } {
+            Ok(()) => Ok(Ok(())),
+            Err((Error::Full, job)) => Err(job),
+            // Closed (or any other refusal, which `submit` reports as
+            // Closed too).
+            Err((_, job)) => Ok(Err(job)),
+        }
+    }
+
+    /// `Ready(Ok)`: queued; `Ready(Err(job))`: refused (closed).
+    fn poll_enqueue(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), J>> {
+        let job = self
+            .job
+            .take()
+            .expect("SubmitAsync polled after it completed");
+        let job = match self.attempt(job) {
+            Ok(done) => return self.finish(done),
+            Err(job) => job,
+        };
+        // Full: register the waker (R1, R2 of waiters.rs), then try once
+        // more (R3), so that room freed before the registration is not
+        // missed: a job side that freed it after our try either sees the
+        // registration or its room is seen by this retry.
+        let waiters = &self.pool.shared().waiters;
+        waiters.register(&mut self.reg, cx.waker());
+        match self.attempt(job) {
+            Ok(done) => self.finish(done),
+            Err(job) => {
+                self.job = Some(job);
+                Poll::Pending
+            }
+        }
+    }
+
+    fn finish(&mut self, done: Result<(), J>) -> Poll<Result<(), J>> {
+        self.pool.shared().waiters.deregister(&mut self.reg);
+        Poll::Ready(done)
+    }
+}
+
+impl<J> Drop for Enqueue<'_, J> {
+    fn drop(&mut self) {
+        // Give the slot back; the job (if not queued) is dropped after this,
+        // unrun, with what it captured.
+        self.pool.shared().waiters.deregister(&mut self.reg);
+    }
+}
+
+/// The future of [`Pool::submit_async`]: resolves to a [`JoinHandle`] once
+/// the job is queued, waiting for room without blocking the thread that
+/// polls it.
+///
+/// Dropping it before it resolves drops the closure unrun.
+#[must_use = "futures do nothing unless polled: the closure is queued only by awaiting this"]
+pub struct SubmitAsync<'a, F, T> {
+    inner: Enqueue<'a, Joinable<F, T>>,
+    handle: Option<JoinHandle<T>>,
+}
+
+// The closure is never pinned (it is moved in and out of the queue), so the
+// future is Unpin whatever F is.
+impl<F, T> Unpin for SubmitAsync<'_, F, T> {}
+
+impl<F, T> fmt::Debug for SubmitAsync<'_, F, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubmitAsync")
+            .field("prio", &self.inner.prio)
+            .field("queued", &self.inner.job.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F, T> Future for SubmitAsync<'_, F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    type Output = Result<JoinHandle<T>, SpawnError<F>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.inner.poll_enqueue(cx).map(|queued| match queued {
+            Ok(()) => Ok(this.handle.take().expect("one handle per job")),
+            Err(job) => Err(SpawnError::Closed(job.into_inner())),
+        })
+    }
+}
+
+/// The future of [`Pool::spawn_async`]: resolves once the job is queued,
+/// waiting for room without blocking the thread that polls it.
+///
+/// Dropping it before it resolves drops the closure unrun.
+#[must_use = "futures do nothing unless polled: the closure is queued only by awaiting this"]
+pub struct SpawnAsync<'a, F> {
+    inner: Enqueue<'a, Detached<F>>,
+}
+
+// As for SubmitAsync: the closure is never pinned.
+impl<F> Unpin for SpawnAsync<'_, F> {}
+
+impl<F> fmt::Debug for SpawnAsync<'_, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpawnAsync")
+            .field("prio", &self.inner.prio)
+            .field("queued", &self.inner.job.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F> Future for SpawnAsync<'_, F>
+where
+    F: FnOnce() + Send + 'static,
+{
+    type Output = Result<(), SpawnError<F>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.get_mut()
+            .inner
+            .poll_enqueue(cx)
+            .map(|queued| queued.map_err(|job| SpawnError::Closed(job.0)))
+    }
+}
+
+impl Pool {
+    /// Queues `f` at `prio` and returns a handle to its result, as
+    /// [`submit`](Pool::submit) does, but as a future: while the queue is
+    /// full it returns `Pending` and its task is woken when a job leaves a
+    /// queue of this pool (or the pool shuts down), instead of blocking the
+    /// thread. For async code on any executor (no runtime dependency).
+    ///
+    /// Nothing is queued until the future is polled. Dropping it before it
+    /// resolves drops `f` unrun. Do not block one of the pool's own threads
+    /// on it: unlike `submit`, it does not run queued jobs while it waits.
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::pin::pin;
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Poll, Wake};
+    /// use wpool::{Pool, Priority};
+    ///
+    /// // Any executor will do; here, the smallest: park until woken.
+    /// fn block_on<F: Future>(fut: F) -> F::Output {
+    ///     struct Unpark(std::thread::Thread);
+    ///     impl Wake for Unpark {
+    ///         fn wake(self: Arc<Self>) { self.0.unpark() }
+    ///     }
+    ///     let waker = Arc::new(Unpark(std::thread::current())).into();
+    ///     let mut cx = Context::from_waker(&waker);
+    ///     let mut fut = pin!(fut);
+    ///     loop {
+    ///         match fut.as_mut().poll(&mut cx) {
+    ///             Poll::Ready(value) => return value,
+    ///             Poll::Pending => std::thread::park(),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let pool = Pool::builder().workers(2).capacity(2).build()?;
+    /// let sum = block_on(async {
+    ///     let mut handles = Vec::new();
+    ///     for i in 0..100u64 {
+    ///         // Waits (without blocking the thread) while both slots are taken.
+    ///         handles.push(pool.submit_async(Priority::Normal, move || i * i).await.unwrap());
+    ///     }
+    ///     let mut sum = 0;
+    ///     for handle in handles {
+    ///         sum += handle.await.unwrap();
+    ///     }
+    ///     sum
+    /// });
+    /// assert_eq!(sum, (0..100u64).map(|i| i * i).sum());
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The future resolves to [`SpawnError::Closed`] (with `f`) once the pool
+    /// is shut down, also while it waits.
+    pub fn submit_async<F, T>(&self, prio: Priority, f: F) -> SubmitAsync<'_, F, T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (job, handle) = crate::handle::joinable(f);
+        SubmitAsync {
+            inner: Enqueue::new(self, prio, job),
+            handle: Some(handle),
+        }
+    }
+
+    /// Queues `f` at `prio`, fire and forget, as [`spawn`](Pool::spawn)
+    /// does, but as a future that waits for room without blocking the thread
+    /// (see [`submit_async`](Pool::submit_async)).
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use wpool::{Pool, Priority};
+    /// # fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    /// #     struct Unpark(std::thread::Thread);
+    /// #     impl std::task::Wake for Unpark {
+    /// #         fn wake(self: std::sync::Arc<Self>) { self.0.unpark() }
+    /// #     }
+    /// #     let waker = std::sync::Arc::new(Unpark(std::thread::current())).into();
+    /// #     let mut cx = std::task::Context::from_waker(&waker);
+    /// #     let mut fut = std::pin::pin!(fut);
+    /// #     loop {
+    /// #         match fut.as_mut().poll(&mut cx) {
+    /// #             std::task::Poll::Ready(value) => return value,
+    /// #             std::task::Poll::Pending => std::thread::park(),
+    /// #         }
+    /// #     }
+    /// # }
+    ///
+    /// let pool = Pool::new()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// block_on(async {
+    ///     pool.spawn_async(Priority::Low, move || tx.send("hi").unwrap()).await.unwrap();
+    /// });
+    /// assert_eq!(rx.recv().unwrap(), "hi");
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The future resolves to [`SpawnError::Closed`] (with `f`) once the pool
+    /// is shut down, also while it waits.
+    pub fn spawn_async<F>(&self, prio: Priority, f: F) -> SpawnAsync<'_, F>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        SpawnAsync {
+            inner: Enqueue::new(self, prio, Detached(f)),
+        }
+    }
+}
