@@ -108,6 +108,16 @@ typedef struct wpool_task {
 typedef void (*wpool_thread_hook)(void *ctx, unsigned index, int temporary);
 
 /**
+ * Called by the pool when room was made in the queue of `prio` after
+ * wpool_want_room(p, prio) (three quarters of the queue free), or when that
+ * queue closed (shutdown): see wpool_want_room(). It runs on whichever thread
+ * made the room (a worker, between two jobs) or shut the pool down; it must
+ * return quickly and must not block (typically: wake a task, or post to an
+ * event loop). It may call wpool_try_submit*() and wpool_want_room().
+ */
+typedef void (*wpool_room_fn)(void *ctx, wpool_priority prio);
+
+/**
  * The OS scheduling priority of the regular workers, which run the bulk of
  * Normal and Low work (wpool_config.worker_os_priority). Temporary workers,
  * which run only High jobs, always run at the priority of the thread that
@@ -194,6 +204,8 @@ typedef struct wpool_config {
                                              0: temporary workers start only when
                                              High work finds every thread busy.
                                              Default 1. At most WPOOL_MAX_WORKERS. */
+    wpool_room_fn on_room;                /* optional: see wpool_want_room()     */
+    void *room_ctx;                       /* passed to on_room                   */
 } wpool_config;
 
 /** Limits that wpool_create() enforces (larger values are WPOOL_EINVAL;
@@ -319,6 +331,25 @@ WPOOL_API int wpool_try_submit(wpool *p, wpool_priority prio, wpool_fn fn, void 
  */
 WPOOL_API int wpool_submit_timeout(wpool *p, wpool_priority prio, wpool_fn fn, void *arg,
                                    uint64_t timeout_ns);
+
+/**
+ * For submitters that must not block (an event loop, an async runtime's
+ * thread): after a try (wpool_try_submit(), or a timeout of 0) at prio
+ * returned WPOOL_EFULL, asks the pool to call wpool_config.on_room(room_ctx,
+ * prio) once room is made there: when three quarters of the queue are free
+ * again (as a blocking submit is woken: refilling in bulk keeps producers off
+ * the lines the workers are emptying), or when the pool shuts down. The call
+ * is made at least once after this one; one call answers every request made
+ * before it, of every submitter (they then try again, and ask again if they
+ * lose). Returns WPOOL_OK (asked: try once more, since room may have been
+ * made meanwhile, and wait for the call if still full), 1 (the room is
+ * there already: try again now), WPOOL_ECLOSED, or WPOOL_EINVAL (p NULL, prio
+ * out of range, or the pool has no on_room). Never blocks, allocates
+ * nothing. The call comes only as jobs leave the queue: a submitter that
+ * waits for room that only its own work would make waits forever (a
+ * blocking submit from a job runs queued jobs instead; this cannot).
+ */
+WPOOL_API int wpool_want_room(wpool *p, wpool_priority prio);
 
 /**
  * Queues the job *t (copied: the caller may reuse *t at once). timeout_ns

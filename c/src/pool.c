@@ -206,8 +206,12 @@ int wpool_create(const wpool_config *cfg_in, wpool **out) {
      * quarter of a job's whole cost), or every one when the starvation bound
      * needs each job's age. */
     uint32_t sampling = cfg.wait_sampling ? cfg.wait_sampling : WP_WAIT_SAMPLE;
-    for (int i = 0; i < WPOOL_PRIORITIES; i++)
+    for (int i = 0; i < WPOOL_PRIORITIES; i++) {
         p->rings[i].sample_mask = (i == WPOOL_HIGH || p->starve_ticks) ? 0 : sampling - 1;
+        p->rings[i].on_room = cfg.on_room;
+        p->rings[i].room_ctx = cfg.room_ctx;
+        p->rings[i].prio = (wpool_priority)i;
+    }
     wp_spin_init(&p->temp_lock);
     for (unsigned i = 0; i < nworkers; i++)
         init_worker(p, &p->workers[i], i, false);
@@ -304,6 +308,11 @@ int wpool_submit_timeout(wpool *p, wpool_priority prio, wpool_fn fn, void *arg,
     if (!p || !fn || !valid_prio(prio)) return WPOOL_EINVAL;
     wpool_task t = {fn, NULL, arg};
     return submit(p, prio, &t, timeout_ns);
+}
+
+int wpool_want_room(wpool *p, wpool_priority prio) {
+    if (!p || !valid_prio(prio) || !p->rings[prio].on_room) return WPOOL_EINVAL;
+    return wp_room_want(&p->rings[prio]);
 }
 
 int wpool_submit_batch(wpool *p, wpool_priority prio, const wpool_task *tasks, size_t n,

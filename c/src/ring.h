@@ -59,6 +59,11 @@ typedef struct wp_ring {
     _Atomic uint32_t room_wanted;  /* 1: a producer may be parked on room_epoch */
     _Atomic uint32_t room_waiters; /* producers in wp_room_wait (a hint) */
     _Atomic uint32_t room_epoch;   /* bumped when room appears or the ring closes */
+    /* wpool_config.on_room, called with room_ctx and this ring's priority
+     * where room_epoch is bumped (room.h): set at creation. */
+    wpool_room_fn on_room;
+    void *room_ctx;
+    wpool_priority prio;
 } wp_ring;
 
 /* capacity must be a power of two. Returns WPOOL_OK or WPOOL_ENOMEM. */

@@ -92,4 +92,18 @@ void wp_room_release(wp_ring *r) {
      * one that reads the new one also sees the ring closed (closed before). */
     atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
     wp_park_wake(&r->room_epoch, WP_PARK_ALL);
+    if (r->on_room) r->on_room(r->room_ctx, r->prio);
+}
+
+int wp_room_want(wp_ring *r) {
+    /* seq_cst (P1): as a parking producer's store (wp_room_wait), ordered
+     * before the look at head below (P2), against a consumer's head CAS
+     * (C1) then its look at room_wanted (C2): either that consumer sees the
+     * flag and calls on_room once the threshold is free, or we see its pop. */
+    atomic_store_explicit(&r->room_wanted, 1, memory_order_seq_cst);
+    /* seq_cst: a shutdown that closed the ring before our flag may have
+     * called on_room before it too; one that closes it later calls on_room
+     * after. */
+    if (atomic_load_explicit(&r->tail, memory_order_seq_cst) & WP_RING_CLOSED) return WPOOL_ECLOSED;
+    return wp_ring_free_slots(r) >= wp_room_threshold(r) ? 1 : WPOOL_OK; /* P2 */
 }

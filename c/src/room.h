@@ -56,12 +56,18 @@ static inline void wp_room_wake(wp_ring *r) {
          * returns (rule 3). */
         atomic_fetch_add_explicit(&r->room_epoch, 1, memory_order_seq_cst);
         wp_park_wake(&r->room_epoch, WP_PARK_ALL);
+        /* And the submitters that cannot block (wpool_want_room). */
+        if (r->on_room) r->on_room(r->room_ctx, r->prio);
     }
 }
 
 /* Shutdown, after closing r: wakes every producer waiting for room; each
  * finds the ring closed and returns WPOOL_ECLOSED. */
 void wp_room_release(wp_ring *r);
+
+/* wpool_want_room(): asks for r's on_room call once the threshold is free
+ * (P1, P2 of rule 3, without the wait). */
+int wp_room_want(wp_ring *r);
 
 /* Waits for room in the ring of prio and queues *t. Returns WPOOL_OK,
  * WPOOL_ETIMEDOUT or WPOOL_ECLOSED. */

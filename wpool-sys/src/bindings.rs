@@ -93,6 +93,15 @@ pub type wpool_thread_hook = ::core::option::Option<
         temporary: ::core::ffi::c_int,
     ),
 >;
+/** Called by the pool when room was made in the queue of `prio` after
+ wpool_want_room(p, prio) (three quarters of the queue free), or when that
+ queue closed (shutdown): see wpool_want_room(). It runs on whichever thread
+ made the room (a worker, between two jobs) or shut the pool down; it must
+ return quickly and must not block (typically: wake a task, or post to an
+ event loop). It may call wpool_try_submit*() and wpool_want_room().*/
+pub type wpool_room_fn = ::core::option::Option<
+    unsafe extern "C" fn(ctx: *mut ::core::ffi::c_void, prio: wpool_priority),
+>;
 pub const WPOOL_OS_PRIORITY_INHERIT: wpool_os_priority = 0;
 pub const WPOOL_OS_PRIORITY_BELOW: wpool_os_priority = 1;
 pub const WPOOL_OS_PRIORITY_LOWEST: wpool_os_priority = 2;
@@ -137,12 +146,14 @@ pub struct wpool_config {
     pub default_discard: wpool_fn,
     pub worker_os_priority: wpool_os_priority,
     pub temp_spares: ::core::ffi::c_uint,
+    pub on_room: wpool_room_fn,
+    pub room_ctx: *mut ::core::ffi::c_void,
 }
 #[test]
 fn bindgen_test_layout_wpool_config() {
     const UNINIT: ::core::mem::MaybeUninit<wpool_config> = ::core::mem::MaybeUninit::uninit();
     let ptr = UNINIT.as_ptr();
-    assert_eq!(::core::mem::size_of::<wpool_config>(), 96usize, "Size of wpool_config");
+    assert_eq!(::core::mem::size_of::<wpool_config>(), 112usize, "Size of wpool_config");
     assert_eq!(
         ::core::mem::align_of::<wpool_config>(),
         8usize,
@@ -221,6 +232,16 @@ fn bindgen_test_layout_wpool_config() {
         unsafe { ::core::ptr::addr_of!((*ptr).temp_spares) as usize - ptr as usize },
         92usize,
         "Offset of field: wpool_config::temp_spares",
+    );
+    assert_eq!(
+        unsafe { ::core::ptr::addr_of!((*ptr).on_room) as usize - ptr as usize },
+        96usize,
+        "Offset of field: wpool_config::on_room",
+    );
+    assert_eq!(
+        unsafe { ::core::ptr::addr_of!((*ptr).room_ctx) as usize - ptr as usize },
+        104usize,
+        "Offset of field: wpool_config::room_ctx",
     );
 }
 impl Default for wpool_config {
@@ -492,6 +513,24 @@ extern "C" {
         arg: *mut ::core::ffi::c_void,
         timeout_ns: u64,
     ) -> ::core::ffi::c_int;
+}
+extern "C" {
+    /** For submitters that must not block (an event loop, an async runtime's
+ thread): after a try (wpool_try_submit(), or a timeout of 0) at prio
+ returned WPOOL_EFULL, asks the pool to call wpool_config.on_room(room_ctx,
+ prio) once room is made there: when three quarters of the queue are free
+ again (as a blocking submit is woken: refilling in bulk keeps producers off
+ the lines the workers are emptying), or when the pool shuts down. The call
+ is made at least once after this one; one call answers every request made
+ before it, of every submitter (they then try again, and ask again if they
+ lose). Returns WPOOL_OK (asked: try once more, since room may have been
+ made meanwhile, and wait for the call if still full), 1 (the room is
+ there already: try again now), WPOOL_ECLOSED, or WPOOL_EINVAL (p NULL, prio
+ out of range, or the pool has no on_room). Never blocks, allocates
+ nothing. The call comes only as jobs leave the queue: a submitter that
+ waits for room that only its own work would make waits forever (a
+ blocking submit from a job runs queued jobs instead; this cannot).*/
+    pub fn wpool_want_room(p: *mut wpool, prio: wpool_priority) -> ::core::ffi::c_int;
 }
 extern "C" {
     /** Queues the job *t (copied: the caller may reuse *t at once). timeout_ns
