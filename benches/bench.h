@@ -44,6 +44,8 @@ typedef struct bench_pool_cfg {
    left at -1 keeps wpool's default. */
 typedef struct bench_wpool_overrides {
     long max_temp_workers; /* --wpool-max-temp N */
+    long temp_spares;      /* --wpool-spares N */
+    long os_priority;      /* --wpool-os-priority inherit|below|lowest|idle */
 } bench_wpool_overrides;
 
 extern bench_wpool_overrides bench_wpool_opts;

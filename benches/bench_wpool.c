@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <wpool.h>
 
-bench_wpool_overrides bench_wpool_opts = {.max_temp_workers = -1};
+bench_wpool_overrides bench_wpool_opts = {
+    .max_temp_workers = -1, .temp_spares = -1, .os_priority = -1};
 
 static void *wp_create(const bench_pool_cfg *cfg) {
     wpool_config c;
@@ -22,6 +23,9 @@ static void *wp_create(const bench_pool_cfg *cfg) {
        value out of range, and the scenario reports the failure). */
     if (bench_wpool_opts.max_temp_workers >= 0)
         c.max_temp_workers = (unsigned)bench_wpool_opts.max_temp_workers;
+    if (bench_wpool_opts.temp_spares >= 0) c.temp_spares = (unsigned)bench_wpool_opts.temp_spares;
+    if (bench_wpool_opts.os_priority >= 0)
+        c.worker_os_priority = (wpool_os_priority)bench_wpool_opts.os_priority;
     wpool *p = NULL;
     int rc = wpool_create(&c, &p);
     if (rc != WPOOL_OK) {

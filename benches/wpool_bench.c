@@ -28,9 +28,12 @@
  *
  * Usage: wpool_bench [--quick] [--scenario empty|cpu|latency|e2e]
  *                    [--impl NAME] [--reps N] [--wpool-max-temp N]
+ *                    [--wpool-spares N] [--wpool-os-priority LEVEL]
  * --quick runs everything with tiny counts (a smoke test: it checks that every
  * job ran, never how fast). --wpool-max-temp N sets wpool_config's
- * max_temp_workers in every wpool pool, for experiments (the figures are then
+ * max_temp_workers in every wpool pool, --wpool-spares N its temp_spares and
+ * --wpool-os-priority inherit|below|lowest|idle its worker_os_priority, for
+ * experiments (the figures are then
  * not the default configuration's; the report's header says so). The exit
  * status is 0 unless a job was lost or a pool failed.
  *
@@ -848,12 +851,16 @@ static void print_machine(void) {
         else
             printf("- %s: %s\n", im->name, im->version());
     }
+    static const char *const levels[] = {"inherit", "below", "lowest", "idle"};
+    printf("- wpool config: default but workers");
     if (bench_wpool_opts.max_temp_workers >= 0)
-        printf("- wpool config: default but workers and max_temp_workers = %ld "
-               "(--wpool-max-temp)\n",
-               bench_wpool_opts.max_temp_workers);
-    else
-        printf("- wpool config: default but workers\n");
+        printf(", max_temp_workers = %ld (--wpool-max-temp)", bench_wpool_opts.max_temp_workers);
+    if (bench_wpool_opts.temp_spares >= 0)
+        printf(", temp_spares = %ld (--wpool-spares)", bench_wpool_opts.temp_spares);
+    if (bench_wpool_opts.os_priority >= 0)
+        printf(", worker_os_priority = %s (--wpool-os-priority)",
+               levels[bench_wpool_opts.os_priority]);
+    printf("\n");
 }
 
 static void cell(char *buf, size_t size, int m, int i) {
@@ -951,7 +958,8 @@ static void print_table(void) {
 static void usage(FILE *to) {
     fprintf(to, "usage: wpool_bench [--quick] [--scenario empty|cpu|latency|e2e] "
                 "[--impl wpool|mutex|glib] [--reps N]\n"
-                "                   [--wpool-max-temp N]\n");
+                "                   [--wpool-max-temp N] [--wpool-spares N]\n"
+                "                   [--wpool-os-priority inherit|below|lowest|idle]\n");
 }
 
 /* A --wpool-* value: a decimal integer in 0..1000000 (wpool_create checks
@@ -983,6 +991,19 @@ int main(int argc, char **argv) {
             bench_wpool_opts.max_temp_workers = wpool_option(argv[i], argv[i + 1]);
             if (bench_wpool_opts.max_temp_workers < 0) return 2;
             i++;
+        } else if (strcmp(argv[i], "--wpool-spares") == 0 && i + 1 < argc) {
+            bench_wpool_opts.temp_spares = wpool_option(argv[i], argv[i + 1]);
+            if (bench_wpool_opts.temp_spares < 0) return 2;
+            i++;
+        } else if (strcmp(argv[i], "--wpool-os-priority") == 0 && i + 1 < argc) {
+            static const char *const levels[] = {"inherit", "below", "lowest", "idle"};
+            i++;
+            for (long l = 0; l < 4; l++)
+                if (strcmp(argv[i], levels[l]) == 0) bench_wpool_opts.os_priority = l;
+            if (bench_wpool_opts.os_priority < 0) {
+                fprintf(stderr, "--wpool-os-priority: '%s' is not a level\n", argv[i]);
+                return 2;
+            }
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;

@@ -2,10 +2,11 @@
  * demo.c: wpool in one minute.
  *
  *   1. Two workers are busy with a backlog of slow Low jobs; High jobs submitted
- *      meanwhile start within microseconds on a temporary worker instead of
- *      waiting for the backlog.
+ *      meanwhile start within microseconds on a temporary worker (the spare,
+ *      parked since wpool_create, and its replacement) instead of waiting for
+ *      the backlog, and at a higher OS priority than the regular workers'.
  *   2. A Normal job goes ahead of the queued Low jobs.
- *   3. The temporary worker retires after its idle TTL.
+ *   3. Surplus temporary workers retire after their idle TTL; the spare stays.
  *   4. A graceful shutdown with a deadline: what does not start in time is
  *      discarded through its discard callback, then the pool's report.
  */
@@ -176,8 +177,10 @@ int main(void) {
         (unsigned long long)s.queued[WPOOL_LOW]);
     submit(pool, WPOOL_NORMAL, new_job("normal", 0, 5));
 
-    say("3. idle High capacity retires after temp_idle_ms (300 ms)");
-    while (wpool_get_stats(pool, &s) == WPOOL_OK && s.temp_workers > 0)
+    say("3. surplus temporary workers retire after temp_idle_ms (300 ms); the spare "
+        "(temp_spares = %u) stays parked for the next High job",
+        cfg.temp_spares);
+    while (wpool_get_stats(pool, &s) == WPOOL_OK && s.temp_workers > cfg.temp_spares)
         sleep_ms(10);
     say("   temporary workers alive: %u (started %llu, retired %llu)", s.temp_workers,
         (unsigned long long)s.temp_spawned, (unsigned long long)s.temp_retired);

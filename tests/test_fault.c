@@ -50,6 +50,7 @@ int main(void) {
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <sys/syscall.h>
 
 /* ------------------------------------------------------------------------ */
 /* Interposition                                                             */
@@ -142,12 +143,15 @@ static atomic_int create_errno; /* what the failed pthread_create returns */
 static atomic_int seen[3];      /* calls counted, per kind */
 static atomic_int failed;       /* calls failed on purpose */
 static _Atomic(pthread_t) victim;
-static atomic_int any_thread; /* count on every thread, not only `victim` */
+static atomic_int on_tid; /* nonzero: count on this thread (the spawner), not `victim` */
 static _Thread_local int in_thread_create;
 
 NO_SANITIZE static int counting(void) {
-    return atomic_load(&armed) && !in_thread_create &&
-           (atomic_load(&any_thread) || pthread_equal(pthread_self(), atomic_load(&victim)));
+    if (!atomic_load(&armed) || in_thread_create) return 0;
+    /* By thread id: not the threads it starts, whose sanitizer start-up
+     * calls pthread_attr_init too. */
+    if (atomic_load(&on_tid)) return syscall(SYS_gettid) == atomic_load(&on_tid);
+    return pthread_equal(pthread_self(), atomic_load(&victim));
 }
 
 /* Counts a call of this kind; returns 1 if it must fail. */
@@ -275,15 +279,15 @@ NO_SANITIZE int pthread_create(pthread_t *restrict t, const pthread_attr_t *rest
     return rc;
 }
 
-/* Counts calls on the calling thread, or (everywhere) on every thread. */
-static void arm_on(int kind, int at, int everywhere) {
+/* Counts calls on the calling thread, or (tid nonzero) on that thread. */
+static void arm_on(int kind, int at, int tid) {
     for (int i = 0; i < 3; i++)
         atomic_store(&seen[i], 0);
     atomic_store(&failed, 0);
     atomic_store(&fail_kind, kind);
     atomic_store(&fail_at, at);
     atomic_store(&victim, pthread_self());
-    atomic_store(&any_thread, everywhere);
+    atomic_store(&on_tid, tid);
     atomic_store(&armed, 1);
 }
 
@@ -393,6 +397,41 @@ static int temps_gone(void *arg) {
     return s.temp_workers == 0 && s.temp_retired == s.temp_spawned;
 }
 
+/* The thread id of the (only) pool's spawner, "wpool-s", or 0. */
+static int find_spawner(void) {
+    DIR *d = opendir("/proc/self/task");
+    if (!d) return 0;
+    int tid = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char path[300], name[32] = {0};
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        if (fgets(name, sizeof name, f) && strcmp(name, "wpool-s\n") == 0) tid = atoi(e->d_name);
+        fclose(f);
+    }
+    closedir(d);
+    return tid;
+}
+
+/* ... once it has named itself (it starts as wpool_create returns). */
+static int spawner_tid(void) {
+    CHECK_EVENTUALLY(find_spawner() != 0, 10000);
+    return find_spawner();
+}
+
+typedef struct refusal {
+    wpool *p;
+    uint64_t count;
+} refusal;
+
+static int spawn_refused(void *arg) {
+    refusal *r = arg;
+    return get_stats(r->p).temp_spawn_failures == r->count;
+}
+
 /* Fails the k-th temporary-worker start (by `kind`), k counted from 0. */
 static int temp_faults(int kind, int k) {
     int before = thread_count();
@@ -413,9 +452,9 @@ static int temp_faults(int kind, int k) {
     WAIT_GATE_ENTERED(&g, (int)cfg.workers);
 
     atomic_store(&create_errno, EAGAIN);
-    /* Temporary workers are started by the pool's spawner thread; nothing
-     * else starts threads or makes attributes meanwhile. */
-    arm_on(kind, k, 1);
+    /* Temporary workers are started by the pool's spawner thread: counted
+     * there. */
+    arm_on(kind, k, spawner_tid());
     int refusals = 0, starts = 0, prev_refused = 0;
     for (int j = 0; j < HIGH_JOBS; j++) {
         int failed_before = atomic_load(&failed);
@@ -425,7 +464,7 @@ static int temp_faults(int kind, int k) {
                          10000);
         if (atomic_load(&failed) > failed_before) {
             refusals++;
-            CHECK_EVENTUALLY(get_stats(p).temp_spawn_failures == (uint64_t)refusals, 10000);
+            CHECK(wait_until(spawn_refused, &(refusal){p, (uint64_t)refusals}, 10000));
             wpool_stats s = get_stats(p);
             CHECK_EQ(s.temp_spawned, starts);
             CHECK_EQ(s.queued[WPOOL_HIGH], 1); /* kept, for the next start or a regular worker */

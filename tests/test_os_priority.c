@@ -22,22 +22,23 @@
  */
 #include "test_util.h"
 
-/* What the pool's threads saw in their start hooks. */
+/* What the pool's threads saw in their start hooks: each its own entry. */
 typedef struct seen {
     atomic_int regular, temporary; /* hooks run */
-    test_prio regular_prio, temporary_prio;
+    test_prio regular_prio[2], temporary_prio;
 } seen;
 
 static void record_start(void *ctx, unsigned index, int temporary) {
-    (void)index;
     seen *s = ctx;
     test_prio now;
     CHECK_EQ(test_prio_get(&now), 0);
     if (temporary) {
+        CHECK_EQ(index, 0);
         s->temporary_prio = now;
-        atomic_fetch_add(&s->temporary, 1);
+        atomic_fetch_add(&s->temporary, 1); /* publishes it */
     } else {
-        s->regular_prio = now;
+        CHECK(index < 2);
+        s->regular_prio[index] = now;
         atomic_fetch_add(&s->regular, 1);
     }
 }
@@ -77,10 +78,12 @@ static void levels_as_created(int level) {
     wpool *p = make_pool(&cfg);
     CHECK_EVENTUALLY(atomic_load(&s.regular) == 2 && atomic_load(&s.temporary) == 1, 10000);
     test_prio want = test_prio_lowered(baseline, level >= 0 ? level : WPOOL_OS_PRIORITY_LOWEST);
-    if (!same(s.regular_prio, want))
-        fprintf(stderr, "level %d: regular worker at %d/%d, want %d/%d\n", level,
-                s.regular_prio.value, s.regular_prio.idle, want.value, want.idle);
-    CHECK(same(s.regular_prio, want));
+    for (int i = 0; i < 2; i++) {
+        if (!same(s.regular_prio[i], want))
+            fprintf(stderr, "level %d: regular worker %d at %d/%d, want %d/%d\n", level, i,
+                    s.regular_prio[i].value, s.regular_prio[i].idle, want.value, want.idle);
+        CHECK(same(s.regular_prio[i], want));
+    }
     if (!same(s.temporary_prio, baseline))
         fprintf(stderr, "level %d: temporary worker at %d/%d, want %d/%d\n", level,
                 s.temporary_prio.value, s.temporary_prio.idle, baseline.value, baseline.idle);

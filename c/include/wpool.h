@@ -4,8 +4,11 @@
  * A pool owns a fixed set of worker threads and three bounded job queues, one
  * per priority level. Workers always take High before Normal before Low (FIFO
  * within a level), optionally with a starvation bound. When High work waits
- * and every worker is busy, the pool starts temporary workers that run High
- * jobs only and retire after an idle TTL.
+ * and every worker is busy, it runs on temporary workers, which run High
+ * jobs only: one is kept parked and ready (a spare), more are started by the
+ * pool's spawner thread as needed and retire after an idle TTL. The regular
+ * workers run below the creating thread's OS priority, the temporary ones
+ * at it, so the OS too serves High work first (wpool_os_priority).
  *
  * Jobs are stored by value in preallocated ring buffers: submitting a job
  * allocates nothing and makes no system call unless a worker is parked and
@@ -152,9 +155,11 @@ typedef struct wpool_config {
     unsigned workers;          /* regular workers; 0: one per online CPU.
                                   At most WPOOL_MAX_WORKERS.               */
     unsigned max_temp_workers; /* extra threads for High work when every
-                                  worker is busy; 0: none. At most
+                                  worker is busy, spares included; 0: none
+                                  (and no spawner thread). At most
                                   WPOOL_MAX_WORKERS. Default 4.            */
-    uint32_t temp_idle_ms;     /* a temporary worker idle this long exits.
+    uint32_t temp_idle_ms;     /* a temporary worker idle this long exits,
+                                  unless it is one of the temp_spares.
                                   Default 200.                             */
     uint32_t capacity[3];      /* ring capacity per priority, indexed by
                                   wpool_priority; 0: default (4096). Rounded
@@ -264,7 +269,9 @@ typedef struct wpool_stats {
 WPOOL_API void wpool_config_init(wpool_config *cfg);
 
 /**
- * Creates a pool and starts its regular workers; on success stores the handle
+ * Creates a pool and starts its regular workers, its spare temporary workers
+ * and, if it may have temporary workers, its spawner thread (they get the
+ * calling thread's OS priority: see wpool_os_priority); on success stores the handle
  * in *out, which the caller owns and must pass to wpool_destroy(). cfg may be
  * NULL (all defaults); it is not retained (thread_name is copied).
  * Returns WPOOL_EINVAL (out NULL, absurd sizes), WPOOL_ENOMEM or WPOOL_EAGAIN

@@ -385,6 +385,10 @@ static void pass_baton(wpool *p, const wp_worker *w, int baton) {
 /* Pool threads get the process's CPUs (or one of them, pinned), whatever the
  * affinity of the thread that started them. */
 static void thread_setup(wpool *p, wp_worker *w) {
+    /* Named first: until then it has its creator's name (Linux). */
+    char name[WP_THREAD_NAME_SIZE];
+    snprintf(name, sizeof name, w->temporary ? "%s-t%u" : "%s-%u", p->name, w->index);
+    wp_os_thread_set_name(name);
     bool pinned = p->pin_workers && !w->temporary;
     (void)wp_os_thread_bind(&p->cpus, pinned ? (int)w->index : -1); /* best effort */
     /* Regular workers run the bulk work: below the creator's priority, for
@@ -399,9 +403,6 @@ static void thread_setup(wpool *p, wp_worker *w) {
         size_t reserve = share > WP_HELP_STACK_RESERVE ? share : WP_HELP_STACK_RESERVE;
         if (reserve < size) wp_stack_floor = low + reserve;
     }
-    char name[WP_THREAD_NAME_SIZE];
-    snprintf(name, sizeof name, w->temporary ? "%s-t%u" : "%s-%u", p->name, w->index);
-    wp_os_thread_set_name(name);
 }
 
 /* A temporary worker whose TTL passed stays parked, with no TTL, when it is
@@ -597,8 +598,9 @@ void wp_spawn_request(wpool *p) {
     /* seq_cst: after the caller's change of what the spawner looks at (a
      * push, temp_idle, temp_alive), against the spawner's clear of
      * spawn_pending then its look (spawner_main): either it clears after our
-     * exchange and sees our change, or we find the flag clear and wake it.
-     * Requests made while one is pending cost nothing more. */
+     * exchange and sees our change, or we find the flag clear and move the
+     * epoch after the spawner read it, so it looks again. Requests made while
+     * one is pending cost nothing more. */
     if (atomic_exchange_explicit(&p->spawn_pending, 1, memory_order_seq_cst)) return;
     /* seq_cst: the spawner read the epoch before its look; a change after
      * that makes its sleep return. */
@@ -613,9 +615,16 @@ static void spawner_main(void *arg) {
     wp_os_thread_set_name(name);
     (void)wp_os_thread_bind(&p->cpus, -1);
     for (;;) {
-        /* seq_cst: clear, then read the epoch, then look (wp_spawn_request). */
-        atomic_store_explicit(&p->spawn_pending, 0, memory_order_seq_cst);
+        /* seq_cst: read the epoch, then clear, then look (wp_spawn_request).
+         * In this order: a request whose exchange finds the flag cleared
+         * moves the epoch after our read, so our sleep below returns at
+         * once. Read after the clear, the epoch could already hold that
+         * request's move while the flag it set stays set: we would serve
+         * it, then sleep through every later request, which finds the flag
+         * set and wakes nobody (found by the model: docs/model,
+         * BUG_SPAWNER_EPOCH_AFTER_CLEAR). */
         uint32_t epoch = atomic_load_explicit(&p->spawn_epoch, memory_order_seq_cst);
+        atomic_store_explicit(&p->spawn_pending, 0, memory_order_seq_cst);
         /* seq_cst: teardown stores stop, then moves the epoch (wp_spawner_stop). */
         if (atomic_load_explicit(&p->stop, memory_order_seq_cst)) return;
         /* A thread for waiting High work only when a submitter (or a worker
