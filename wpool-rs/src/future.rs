@@ -7,6 +7,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use wpool_sys as sys;
+
 use crate::error::{Error, SpawnError};
 use crate::handle::{JoinHandle, Joinable};
 use crate::inner::{Pool, TRY};
@@ -55,23 +57,43 @@ impl<'a, J: Job + 'static> Enqueue<'a, J> {
             Ok(done) => return self.finish(done),
             Err(job) => job,
         };
-        // Full: register the waker (R1, R2 of waiters.rs), then try once
-        // more (R3), so that room freed before the registration is not
-        // missed: a job side that freed it after our try either sees the
-        // registration or its room is seen by this retry.
+        // Full: register the waker (R of waiters.rs) *before* asking for the
+        // room notice (P1, P2), so that the on_room call the request brings
+        // finds it.
         let waiters = &self.pool.shared().waiters;
-        waiters.register(&mut self.reg, cx.waker());
-        match self.attempt(job) {
-            Ok(done) => self.finish(done),
-            Err(job) => {
+        waiters.register(self.prio, &mut self.reg, cx.waker());
+        // SAFETY: the pool is live while `self.pool` is borrowed; it has an
+        // on_room (`Shared::install_hooks`).
+        match unsafe { sys::wpool_want_room(self.pool.raw(), self.prio.raw()) } {
+            // Asked: room may have been made before the request, so try once
+            // more (any free slot will do); if still full, on_room wakes us.
+            sys::WPOOL_OK => match self.attempt(job) {
+                Ok(done) => self.finish(done),
+                Err(job) => {
+                    self.job = Some(job);
+                    Poll::Pending
+                }
+            },
+            // Three quarters are free already (the slot at the tail may not
+            // be yet: its consumer is between taking and freeing it). Yield
+            // to the executor and retry when polled again, rather than spin
+            // here.
+            1 => {
                 self.job = Some(job);
+                cx.waker().wake_by_ref();
                 Poll::Pending
             }
+            // Closed (WPOOL_EINVAL cannot happen: the pool and the priority
+            // are valid and on_room is installed; refused all the same).
+            _ => self.finish(Err(job)),
         }
     }
 
     fn finish(&mut self, done: Result<(), J>) -> Poll<Result<(), J>> {
-        self.pool.shared().waiters.deregister(&mut self.reg);
+        self.pool
+            .shared()
+            .waiters
+            .deregister(self.prio, &mut self.reg);
         Poll::Ready(done)
     }
 }
@@ -80,7 +102,10 @@ impl<J> Drop for Enqueue<'_, J> {
     fn drop(&mut self) {
         // Give the slot back; the job (if not queued) is dropped after this,
         // unrun, with what it captured.
-        self.pool.shared().waiters.deregister(&mut self.reg);
+        self.pool
+            .shared()
+            .waiters
+            .deregister(self.prio, &mut self.reg);
     }
 }
 
@@ -162,13 +187,25 @@ where
 impl Pool {
     /// Queues `f` at `prio` and returns a handle to its result, as
     /// [`submit`](Pool::submit) does, but as a future: while the queue is
-    /// full it returns `Pending` and its task is woken when a job leaves a
-    /// queue of this pool (or the pool shuts down), instead of blocking the
-    /// thread. For async code on any executor (no runtime dependency).
+    /// full it returns `Pending`, instead of blocking the thread, and its
+    /// task is woken once three quarters of that queue are free again (or
+    /// the pool shuts down). For async code on any executor (no runtime
+    /// dependency).
+    ///
+    /// The wake-up comes from the pool's workers as jobs leave the queue,
+    /// once only a quarter of it is left (refilling in bulk, as a blocking
+    /// `submit` is woken), not per freed slot: the jobs themselves pay
+    /// nothing for it. Its priority's queue only: a future waiting for room
+    /// at Low is not woken by High jobs leaving theirs.
     ///
     /// Nothing is queued until the future is polled. Dropping it before it
-    /// resolves drops `f` unrun. Do not block one of the pool's own threads
-    /// on it: unlike `submit`, it does not run queued jobs while it waits.
+    /// resolves drops `f` unrun.
+    ///
+    /// **Deadlock**: do not await it from a job of this same pool whose
+    /// queue only that job's thread would drain (say, the pool's single
+    /// worker), nor block one of the pool's threads on it: unlike `submit`,
+    /// it does not run queued jobs while it waits, and the room it waits
+    /// for comes only as jobs leave the queue, so it can wait forever.
     ///
     /// ```
     /// use std::future::Future;

@@ -82,11 +82,8 @@ impl Doomed {
         // the pool; only then is the hooks' context (`shared`) freed.
         unsafe { sys::wpool_destroy(self.raw.as_ptr()) };
         // No async submitter can be waiting: each borrows a `Pool`, and this
-        // was the last. Waking is free when none is registered, and keeps
-        // "a shutdown wakes every waiter" true of this one too.
-        if let Some(shared) = &self.shared {
-            shared.waiters.wake_all();
-        }
+        // was the last. (The shutdown inside wpool_destroy called on_room,
+        // with `shared` as its context, which is why it is freed only now.)
         drop(self.shared);
     }
 }

@@ -20,7 +20,6 @@ use wpool_sys as sys;
 
 use crate::recycle;
 use crate::thread::with_current_pool;
-use crate::waiters;
 
 /// Work the pool runs once. `run` consumes the job; dropping it instead is
 /// the discard.
@@ -187,25 +186,10 @@ unsafe fn take<J>(arg: *mut c_void) -> J {
     }
 }
 
-/// The job just taken out of a queue freed a slot there: wake the async
-/// submitters waiting for room, if any (`waiters.rs`: this is J2 and J3,
-/// the pop in C before this call was J1). Done before the job runs, so they
-/// need not wait for it. One fence and one load while nobody waits.
-#[inline]
-fn room_freed() {
-    if waiters::anyone_waiting() {
-        // Jobs run and are discarded on their pool's threads, or on the
-        // thread that calls a shutdown (`reporting_to`): the current pool is
-        // theirs.
-        let _ = with_current_pool(|shared| shared.waiters.wake_if_waiting());
-    }
-}
-
 unsafe extern "C" fn run_job<J: Job>(arg: *mut c_void) {
     // SAFETY: C calls `run` once with the arg of a task `enqueue::<J>` made
     // and the pool accepted, and then never `discard`.
     let job = unsafe { take::<J>(arg) };
-    room_freed();
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || job.run())) {
         report_panic(payload);
     }
@@ -214,7 +198,6 @@ unsafe extern "C" fn run_job<J: Job>(arg: *mut c_void) {
 unsafe extern "C" fn discard_job<J: Job>(arg: *mut c_void) {
     // SAFETY: as in run_job: C calls `discard` instead of `run`, once.
     let job = unsafe { take::<J>(arg) };
-    room_freed();
     // Dropping the job runs its destructors; one that panics must not unwind
     // into C either.
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(job))) {

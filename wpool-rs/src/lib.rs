@@ -70,8 +70,8 @@
 //! [`submit`](Pool::submit) blocks its thread while the queue is full; in
 //! async code use [`submit_async`](Pool::submit_async) (or
 //! [`spawn_async`](Pool::spawn_async)), whose future returns `Pending`
-//! instead and is woken when a job leaves a queue of the pool or the pool
-//! shuts down. It works on any executor: the crate depends on no runtime.
+//! instead and is woken once three quarters of its queue are free again (as a
+//! blocking submit is) or the pool shuts down. It works on any executor: the crate depends on no runtime.
 //! The job's [`JoinHandle`] is itself a future.
 //!
 //! ```

@@ -458,8 +458,9 @@ impl Builder {
 
         let mut raw = ptr::null_mut();
         // SAFETY: cfg and raw are valid for the call; cfg is not retained
-        // (the name is copied). hook_ctx stays valid: `shared` is kept in the
-        // Pool and freed only after wpool_destroy joined every thread.
+        // (the name is copied). hook_ctx and room_ctx stay valid: `shared` is
+        // kept in the Pool and freed only after wpool_destroy returned (its
+        // threads joined, its shutdown's on_room calls made).
         check(unsafe { sys::wpool_create(&cfg, &mut raw) })?;
         shared.set_raw(raw);
         let raw = NonNull::new(raw).expect("wpool_create returned OK without a pool");
@@ -881,11 +882,10 @@ impl Pool {
         let rc = thread::reporting_to(self.shared(), || unsafe {
             sys::wpool_shutdown(self.raw(), timeout_ns)
         });
-        // Intake is closed now (or the call failed, and waking is harmless):
-        // every async submitter still waiting for room retries and finds the
-        // pool closed. One that registers after this finds it closed in its
-        // retry (the lock orders that after this drain).
-        self.shared().waiters.wake_all();
+        // Async submitters waiting for room need nothing from us: C closed
+        // every queue and then called on_room for each (`waiters.rs`), so
+        // they retried and found the pool closed; one that asks for room
+        // after the close is told so by wpool_want_room.
         let timed_out = match Error::from_code(rc) {
             None => false,
             Some(Error::TimedOut) => true,

@@ -99,12 +99,17 @@ impl Shared {
     }
 
     /// Points `cfg`'s thread hooks at this context, so the pool's threads
-    /// know their pool and run the builder's hooks. The pool must not outlive
-    /// `self` (the `Pool` frees it only after its threads are joined).
+    /// know their pool and run the builder's hooks, and its room notices
+    /// (`on_room`) at this context's waiters, so async submitters are woken.
+    /// The pool must not outlive `self` (the `Pool` frees it only after
+    /// `wpool_destroy` returned).
     pub(crate) fn install_hooks(&self, cfg: &mut sys::wpool_config) {
+        let ctx = self as *const Shared as *mut c_void;
         cfg.on_thread_start = Some(thread_started);
         cfg.on_thread_stop = Some(thread_stopping);
-        cfg.hook_ctx = self as *const Shared as *mut c_void;
+        cfg.hook_ctx = ctx;
+        cfg.on_room = Some(crate::waiters::room_made);
+        cfg.room_ctx = ctx;
     }
 
     /// Publishes the C pool, once `wpool_create` returned it.

@@ -131,6 +131,55 @@ fn waits_for_room_without_blocking_the_executor() {
     assert!(at("queued") < at("ran"), "{log:?}");
 }
 
+/// The wake-up comes once three quarters of the queue are free (as a
+/// blocking submit's), not per job: with a queue of 8 (threshold 6) of jobs
+/// that each wait for a token, five pops leave the future asleep, the sixth
+/// wakes it. (No job pays for a check of its own.)
+#[test]
+fn woken_once_three_quarters_are_free_not_per_job() {
+    const CAPACITY: usize = 8;
+    let (pool, gate) = gated_pool(CAPACITY);
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let rx = Arc::new(Mutex::new(rx));
+    let entered = counter();
+    for _ in 0..CAPACITY {
+        let (rx, entered) = (rx.clone(), entered.clone());
+        pool.try_spawn(Priority::Normal, move || {
+            entered.fetch_add(1, Ordering::SeqCst);
+            rx.lock().unwrap().recv().unwrap();
+        })
+        .unwrap();
+    }
+    let mut fut = pool.spawn_async(Priority::Normal, || ());
+    let (flag, waker) = flag_waker();
+    let mut cx = Context::from_waker(&waker);
+    assert!(Pin::new(&mut fut).poll(&mut cx).is_pending());
+    gate.open();
+    let wait_entered = |n: usize| {
+        let start = Instant::now();
+        while load(&entered) < n {
+            assert!(start.elapsed() < DEADLINE, "stalled at {}", load(&entered));
+            thread::yield_now();
+        }
+    };
+    // k tokens let k jobs finish: k + 1 popped (the last one waits).
+    for popped in 1..CAPACITY - CAPACITY / 4 {
+        wait_entered(popped);
+        thread::sleep(Duration::from_millis(5));
+        assert!(!flag.0.load(Ordering::SeqCst), "woken after {popped} pops");
+        tx.send(()).unwrap();
+    }
+    // The sixth pop frees the threshold: its consumer woke us before the
+    // job began.
+    wait_entered(CAPACITY - CAPACITY / 4);
+    assert!(flag.0.load(Ordering::SeqCst));
+    assert!(Pin::new(&mut fut).poll(&mut cx).is_ready());
+    for _ in 0..CAPACITY + 1 {
+        let _ = tx.send(());
+    }
+    pool.wait_idle().unwrap();
+}
+
 /// Submitting in a loop into a two-slot queue: each submission waits for
 /// the jobs before it, every job runs once, in order (one worker).
 #[test]

@@ -317,7 +317,11 @@ fn a_spare_temporary_worker_waits_parked_and_never_retires() {
         .unwrap();
     // Started by build(), before any High work.
     let stats = pool.stats();
-    assert_eq!((stats.temp_workers, stats.temp_spawned), (1, 1), "{stats:?}");
+    assert_eq!(
+        (stats.temp_workers, stats.temp_spawned),
+        (1, 1),
+        "{stats:?}"
+    );
     let gate = Gate::new();
     pool.spawn(Priority::Low, gate.job()).unwrap();
     gate.wait_entered(1);

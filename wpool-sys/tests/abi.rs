@@ -21,6 +21,10 @@ fn config_init_fills_the_documented_defaults() {
         hook_ctx: 1 as *mut c_void,
         wait_sampling: 77,
         default_discard: Some(count),
+        worker_os_priority: 77,
+        temp_spares: 77,
+        on_room: Some(room),
+        room_ctx: 1 as *mut c_void,
     };
     // SAFETY: cfg is a valid, writable wpool_config.
     unsafe { wpool_config_init(&mut cfg) };
@@ -34,7 +38,11 @@ fn config_init_fills_the_documented_defaults() {
     assert!(cfg.hook_ctx.is_null());
     assert_eq!(cfg.wait_sampling, 8);
     assert!(cfg.default_discard.is_none());
+    assert!(cfg.on_room.is_none());
+    assert!(cfg.room_ctx.is_null());
 }
+
+unsafe extern "C" fn room(_: *mut c_void, _: wpool_priority) {}
 
 #[test]
 fn config_check_writes_its_complaint_into_the_buffer() {
