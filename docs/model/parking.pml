@@ -123,6 +123,16 @@
 #error "define one of CFG_TEMP CFG_IDLE CFG_SHUT2 CFG_ROOM CFG_TWO"
 #endif
 
+#ifndef SPARES
+#define SPARES 0 /* temp_spares (at most MAXT) */
+#endif
+#if SPARES > MAXT
+#error "SPARES is at most MAXT"
+#endif
+#if defined(BUG_RETIRE_SLOT) && SPARES > 0
+#error "BUG_RETIRE_SLOT is the code before spares: SPARES 0"
+#endif
+
 #define HIGH   0
 #define NORMAL 1
 #define NJ     3 /* positions the model can use */
@@ -166,6 +176,11 @@ byte tpark;          /* the temporary slot's park_state */
 
 byte busy = NW;      /* workers start busy */
 byte temp_alive;
+byte temp_idle;      /* temporary workers counted idle */
+bit spawn_pending;   /* a request to the spawner not yet taken */
+bit spawn_for_high;  /* ... for High work that waits */
+bit spawn_moved;     /* spawn_epoch moved since the spawner read it (below) */
+bit spawner_done;    /* the spawner has returned (joined by destroy) */
 byte idle_waiters;
 byte idle_epoch;
 bit closed;
@@ -306,17 +321,140 @@ inline wake_one_regular(woken) {
     od
 }
 
+/* pass_baton's values (worker_main) */
+#define B_NONE 0
+#define B_HIGH 1 /* went busy after polling, or a temporary worker started busy */
+#define B_ALL  2 /* woken from a park */
+
+/* wp_spawn_request: exchange spawn_pending 0 -> 1; the one that finds it 0
+ * moves the spawner's epoch (futex_wake implicit). */
+inline spawn_request() {
+    atomic { tmp = spawn_pending; spawn_pending = 1 };
+    if
+    :: tmp == 0 -> spawn_moved = 1 /* spawn_epoch++ */
+    :: else -> tmp = 0
+    fi
+}
+
+#if MAXT > 0
+/* mark_busy of a temporary worker: busy++, temp_idle--, and below `spares`
+ * idle ones (with a free slot) a request to the spawner for another spare. */
+inline mark_busy_temp() {
+#if SPARES > 0
+    busy++;
+    temp_idle--;
+#else
+    /* SPARES 0: nobody else reads temp_idle (retire_or_stay reads it under
+     * temp_lock, and with one slot only the worker itself changes it): its
+     * change is invisible to others and goes with the step before. */
+    atomic { busy++; temp_idle-- }
+#endif
+#if SPARES > 0
+    if
+    :: temp_idle < SPARES ->
+        if
+        :: temp_alive < MAXT -> spawn_request()
+        :: else -> skip
+        fi
+    :: else -> skip
+    fi
+#endif
+}
+
+/* go_idle of a temporary worker: temp_idle++, then wp_mark_idle. */
+inline go_idle_temp() {
+#if SPARES > 0
+    temp_idle++;
+#else
+    atomic { temp_idle++; busy-- }; /* as in mark_busy_temp */
+    if
+    :: idle_waiters != 0 -> idle_epoch++
+    :: else -> skip
+    fi
+#endif
+#if SPARES > 0
+    mark_idle()
+#endif
+}
+#endif
+
+/* wp_notify(prio R, 1): High work wakes a parked temporary worker first, then
+ * a parked regular worker; if it woke nobody and every thread is busy, it
+ * stores spawn_for_high and asks the spawner (no thread start here). */
+inline notify() {
+    woken = false;
+#if MAXT > 0
+    if
+    :: R == HIGH ->
+        m = temp_mask;
+        if
+        :: m ->
+            atomic { old = temp_mask; temp_mask = 0; m = 0 };
+            if
+            :: old ->
+                atomic { tpark = NOTIFIED; woken = true; old = 0 }
+            :: else -> skip
+            fi
+        :: else -> skip
+        fi
+    :: else -> skip
+    fi;
+    if
+    :: woken -> skip
+    :: else -> wake_one_regular(woken)
+    fi;
+    if
+    :: woken || R != HIGH -> skip
+    :: else ->
+        ab = busy; /* every_thread_busy: busy, then temp_alive */
+        aa = temp_alive;
+        if
+        :: ab >= NW + aa ->
+            atomic { ab = 0; aa = 0 };
+            spawn_for_high = 1;
+            spawn_request()
+        :: else -> atomic { ab = 0; aa = 0 }
+        fi
+    fi;
+#else
+    wake_one_regular(woken);
+#endif
+    woken = false
+}
+
 /* ---- temporary workers ------------------------------------------------ */
 
 #if MAXT > 0
-proctype Temp() {
-    byte t, pos, tmp;
-    bit old;
-    bool got, hw, claimed, timed_out, counted_out;
+/* A temporary worker: started by the spawner busy for High work that waits
+ * (baton HIGH), or a spare (counted idle, parks at once with its TTL). */
+proctype Temp(bit spare) {
+    byte t, pos, tmp, m, old, b, ab, aa;
+    bool got, hw, claimed, timed_out, counted_out, woken, baton;
+    bool ttl = true;
+    if
+    :: spare -> goto idle_wait
+    :: else -> baton = true
+    fi;
 take:
     pop(got, pos);
     if
-    :: got -> got = false; wake_room(); run_job(pos); goto take
+    :: got ->
+        got = false;
+        wake_room();
+        if
+        :: baton ->
+            baton = false; /* pass_baton: the whole High notify if more is queued */
+#ifndef BUG_NO_BATON_SPAWN
+            has_work_sc(hw);
+            if
+            :: hw -> hw = false; notify()
+            :: else -> skip
+            fi
+#endif
+        :: else -> skip
+        fi;
+        run_job(pos);
+        goto take
     :: else -> skip
     fi;
     /* spin_for_work: counted busy, then idle; it may find work or give up */
@@ -325,10 +463,10 @@ take:
     :: hw -> hw = false; goto take
     :: true -> hw = false
     fi;
-    mark_idle();
+    go_idle_temp();
     has_work_hint(hw);
     if
-    :: hw -> hw = false; mark_busy(); goto take
+    :: hw -> hw = false; mark_busy_temp(); baton = true; goto take
     :: true -> hw = false
     fi;
 idle_wait:
@@ -343,7 +481,7 @@ idle_wait:
         :: else ->
             if
             :: tpark != SLEEPING -> skip
-            :: timed_out = true /* the TTL passed */
+            :: ttl -> timed_out = true /* the TTL passed */
             fi
         fi
     fi;
@@ -354,13 +492,17 @@ idle_wait:
     :: else -> skip
     fi;
     if
-    :: claimed -> atomic { claimed = false; timed_out = false }; mark_busy(); goto take
+    :: claimed -> atomic { claimed = false; timed_out = false }; mark_busy_temp(); baton = true; goto take
     :: else ->
         has_work_sc(hw);
         if
-        :: hw -> atomic { hw = false; timed_out = false }; await_published(); mark_busy(); goto take
+        :: hw -> atomic { hw = false; timed_out = false }; await_published(); mark_busy_temp(); baton = true; goto take
         :: else -> skip
         fi
+    fi;
+    if
+    :: !ttl -> goto idle_wait /* a spare that stays: no deadline */
+    :: else -> skip
     fi;
     if
     :: timed_out -> timed_out = false; goto retire
@@ -372,14 +514,14 @@ idle_wait:
     fi;
 retire:
 #ifdef BUG_RETIRE_SLOT
-    /* retire_or_stay() of b09358f */
+    /* retire_or_stay() of b09358f (no spares: SPARES 0) */
     temp_alive--;
     has_work_sc(hw);
     if
     :: hw ->
         hw = false;
         if
-        :: !stop -> temp_alive++; mark_busy(); goto take
+        :: !stop -> temp_alive++; mark_busy_temp(); baton = true; goto take
         :: else -> skip
         fi
     :: else -> skip
@@ -393,13 +535,18 @@ retire:
     :: stop -> unlock(); goto exit_path
     :: else -> skip
     fi;
+    if
+    :: temp_idle <= SPARES -> unlock(); ttl = false; goto idle_wait /* WP_STAY */
+    :: else -> skip
+    fi;
     temp_alive--;
     has_work_sc(hw);
     if
-    :: hw -> hw = false; temp_alive++; unlock(); mark_busy(); goto take
+    :: hw -> hw = false; temp_alive++; unlock(); mark_busy_temp(); baton = true; goto take
     :: else -> skip
     fi;
     slot_state = FREE;
+    temp_idle--;
     temp_exiting++;
     unlock(); /* detached */
 stop_hook_detached:
@@ -418,18 +565,18 @@ stop_hook:
     :: !counted_out -> temp_alive--
     :: else -> skip
     fi;
-    slot_state = EXITED; /* joined by the next spawn or by destroy */
+    slot_state = EXITED; /* joined by the spawner's next start or by destroy */
     unlock();
     slot_done = 1;
 end:
     skip
 }
-#endif
 
-/* spawn_temp: under temp_lock take a slot that is not RUNNING; join the
- * thread that exited from it, start a new one. */
-inline spawn_temp() {
-#if MAXT > 0
+/* wp_spawn_temp(spare): under temp_lock take a FREE slot (with
+ * BUG_RETIRE_SLOT, one that is not RUNNING, and join the thread that exited
+ * from it), count the thread alive and busy (a spare: idle), start it. Called
+ * by the spawner and, for the spares, by wpool_create (init). */
+inline spawn_temp(spare) {
     lock();
     got = false;
 #ifdef BUG_RETIRE_SLOT
@@ -444,63 +591,150 @@ inline spawn_temp() {
         join = (slot_state == EXITED);
         slot_state = RUNNING;
         temp_alive++;
-        busy++;
+        if
+        :: spare -> temp_idle++
+        :: else -> busy++
+        fi;
         got = true
     :: else -> skip
     fi;
     unlock();
     if
     :: got ->
-        got = false;
         if
         :: join -> join = false; slot_done == 1
         :: else -> skip
         fi;
         slot_done = 0;
-        run Temp()
+        run Temp(spare)
+    :: else -> skip
+    fi
+}
+
+/* spawner_main: clear spawn_pending, read the epoch, then look; sleep on the
+ * epoch. With BUG_SPAWNER_PENDING_LATE it looks first and clears the flag
+ * only before it sleeps: a request made between its look and the clear finds
+ * the flag set, moves nothing, and is lost. */
+proctype Spawner() {
+    byte t, ab, aa, tmp;
+    bool x, hw, got, join;
+again:
+    /* One step: the read of the epoch, the clear of spawn_pending and the
+     * load of stop commute with every step of another thread that may come
+     * between them (a request's exchange touches only spawn_pending and may
+     * move before the read, its epoch bump and destroy's stop store touch
+     * neither of the other two and may move after the load of stop or
+     * before the clear): Lipton's reduction, no behaviour lost. */
+#if defined(BUG_SPAWNER_EPOCH_AFTER_CLEAR)
+    /* c/src/worker.c at 8814f8e: clear, then read the epoch. */
+    spawn_pending = 0;
+    atomic {
+        spawn_moved = 0;
+        if
+        :: stop -> goto done
+        :: else -> skip
+        fi
+    };
+#elif defined(BUG_SPAWNER_PENDING_LATE)
+    atomic {
+        spawn_moved = 0;   /* the flag is cleared after the look, below */
+        if
+        :: stop -> goto done
+        :: else -> skip
+        fi
+    };
+#else
+    atomic {
+        spawn_moved = 0;   /* read the epoch, then clear, then look */
+        spawn_pending = 0;
+        if
+        :: stop -> goto done
+        :: else -> skip
+        fi
+    };
+#endif
+    atomic { x = spawn_for_high; spawn_for_high = 0 };
+    if
+    :: x ->
+        x = false;
+        has_work_sc(hw); /* wp_ring_nonempty(High) */
+        if
+        :: hw ->
+            hw = false;
+            ab = busy; /* every_thread_busy */
+            aa = temp_alive;
+            if
+            :: ab >= NW + aa -> atomic { ab = 0; aa = 0 }; spawn_temp(0); got = false
+            :: else -> atomic { ab = 0; aa = 0 }
+            fi
+        :: else -> skip
+        fi
+    :: else -> skip
+    fi;
+#if SPARES > 0
+    do
+    :: temp_idle < SPARES ->
+        spawn_temp(1);
+        if
+        :: got -> got = false
+        :: else -> break /* at the limit */
+        fi
+    :: else -> break
+    od;
+#endif
+#ifdef BUG_SPAWNER_PENDING_LATE
+    spawn_pending = 0;
+#endif
+    spawn_moved == 1; /* futex_wait(spawn_epoch, the value read) */
+    goto again;
+done:
+    spawner_done = 1
+}
+#endif
+
+/* ---- regular workers -------------------------------------------------- */
+
+/* pass_baton of a regular worker that went from idle to busy and took a job:
+ * High work queued gets the whole High notify; after a wake-up from a park,
+ * other work wakes the next parked regular worker. */
+inline pass_baton() {
+#ifndef BUG_NO_BATON_SPAWN
+    if
+    :: R == HIGH ->
+        has_work_sc(hw); /* wp_ring_nonempty(High) */
+        if
+        :: hw -> hw = false; notify()
+        :: else -> skip
+        fi
+    :: else ->
+        if
+        :: baton == B_ALL ->
+            has_work_hint(hw);
+            if
+            :: hw -> hw = false; wake_one_regular(woken); woken = false
+            :: else -> skip
+            fi
+        :: else -> skip
+        fi
+    fi
+#else
+    /* the code before a7e6411: after a park, wake the next parked regular
+     * worker, whatever the level; nothing after polling */
+    if
+    :: baton == B_ALL ->
+        has_work_hint(hw);
+        if
+        :: hw -> hw = false; wake_one_regular(woken); woken = false
+        :: else -> skip
+        fi
     :: else -> skip
     fi
 #endif
 }
 
-/* wp_notify(prio, 1) */
-inline notify() {
-    wake_one_regular(woken);
-#if MAXT > 0
-    if
-    :: woken || R != HIGH -> skip
-    :: else ->
-        m = temp_mask;
-        if
-        :: m ->
-            atomic { old = temp_mask; temp_mask = 0; m = 0 };
-            if
-            :: old ->
-                atomic { tpark = NOTIFIED; woken = true; old = 0 }
-            :: else -> skip
-            fi
-        :: else -> skip
-        fi;
-        if
-        :: woken -> skip
-        :: else ->
-            ab = busy;
-            aa = temp_alive;
-            if
-            :: ab >= NW + aa -> atomic { ab = 0; aa = 0 }; spawn_temp()
-            :: else -> atomic { ab = 0; aa = 0 }
-            fi
-        fi
-    fi;
-#endif
-    woken = false
-}
-
-/* ---- regular workers -------------------------------------------------- */
-
 proctype Worker(byte me) {
-    byte t, pos, tmp, m, old, b, ab, aa;
-    bool got, hw, claimed, woke, woken, join;
+    byte t, pos, tmp, m, old, b, ab, aa, baton;
+    bool got, hw, claimed, woken, join;
 take:
     pop(got, pos);
     if
@@ -508,17 +742,7 @@ take:
         got = false;
         wake_room();
         if
-        :: woke ->
-            woke = false; /* pass_baton */
-            has_work_hint(hw);
-            if
-#ifndef BUG_NO_BATON_SPAWN
-            :: hw -> hw = false; notify() /* wake a sleeper, else start a temp */
-#else
-            :: hw -> hw = false; wake_one_regular(woken); woken = false
-#endif
-            :: else -> skip
-            fi
+        :: baton != B_NONE -> pass_baton(); baton = B_NONE
         :: else -> skip
         fi;
         run_job(pos);
@@ -534,7 +758,7 @@ take:
     has_work_hint(hw);
     if
 #ifndef BUG_NO_BATON_SPAWN
-    :: hw -> hw = false; mark_busy(); woke = true; goto take
+    :: hw -> hw = false; mark_busy(); baton = B_HIGH; goto take
 #else
     :: hw -> hw = false; mark_busy(); goto take
 #endif
@@ -564,11 +788,11 @@ idle_wait:
     :: else -> skip
     fi;
     if
-    :: claimed -> claimed = false; mark_busy(); woke = true; goto take
+    :: claimed -> claimed = false; mark_busy(); baton = B_ALL; goto take
     :: else ->
         has_work_sc(hw);
         if
-        :: hw -> hw = false; await_published(); mark_busy(); woke = true; goto take
+        :: hw -> hw = false; await_published(); mark_busy(); baton = B_ALL; goto take
         :: else -> goto idle_wait
         fi
     fi;
@@ -698,6 +922,10 @@ inline destroy() {
     lock();
     stop = 1;
     unlock();
+#if MAXT > 0
+    spawn_moved = 1;   /* wp_spawner_stop: spawn_epoch++, then join */
+    spawner_done == 1;
+#endif
     i = 0;
     do
     :: i < NW -> park_state[i] = NOTIFIED; i++
@@ -776,6 +1004,15 @@ init {
         :: k < NW -> run Worker(k); k++
         :: else -> break
         od;
+#if MAXT > 0
+        /* wpool_create: the spares, then the spawner, from this thread */
+        k = 0;
+        do
+        :: k < SPARES -> spawn_temp(1); assert(got); got = false; k++
+        :: else -> break
+        od;
+        run Spawner();
+#endif
 #if defined(CFG_IDLE)
         run Waiter();
         run Shutdown();
