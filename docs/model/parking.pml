@@ -304,6 +304,21 @@ inline run_job(pos) {
  * then exchange park_state to NOTIFIED (futex_wake implicit). */
 inline wake_one_regular(woken) {
     woken = false;
+#if NW == 1
+    /* One bit: the load and the fetch_and in one step. A change of the bit
+     * between them (the worker's own fetch_or or fetch_and) would only turn
+     * a load of 1 into a fetch_and that finds 0, the same as a load of 0:
+     * no behaviour lost. */
+    atomic {
+        old = sleep_mask;
+        sleep_mask = 0;
+        m = 0
+    };
+    if
+    :: old -> atomic { park_state[0] = NOTIFIED; woken = true; old = 0 }
+    :: else -> skip
+    fi
+#else
     m = sleep_mask;
     do
     :: m == 0 -> break
@@ -319,6 +334,7 @@ inline wake_one_regular(woken) {
         :: else -> atomic { m = old & ~(1 << b); old = 0; b = 0 }
         fi
     od
+#endif
 }
 
 /* pass_baton's values (worker_main) */
@@ -386,15 +402,12 @@ inline notify() {
 #if MAXT > 0
     if
     :: R == HIGH ->
-        m = temp_mask;
+        /* One slot: the load and the fetch_and of the mask in one step
+         * (as wake_one_regular with one worker). */
+        atomic { old = temp_mask; temp_mask = 0 };
         if
-        :: m ->
-            atomic { old = temp_mask; temp_mask = 0; m = 0 };
-            if
-            :: old ->
-                atomic { tpark = NOTIFIED; woken = true; old = 0 }
-            :: else -> skip
-            fi
+        :: old ->
+            atomic { tpark = NOTIFIED; woken = true; old = 0 }
         :: else -> skip
         fi
     :: else -> skip
@@ -430,7 +443,11 @@ inline notify() {
 proctype Temp(bit spare) {
     byte t, pos, tmp, m, old, b, ab, aa;
     bool got, hw, claimed, timed_out, counted_out, woken, baton;
+#ifdef TEMP_BURST
+    bool ttl = false; /* the TTL never passes: retirement is CFG_TEMP's */
+#else
     bool ttl = true;
+#endif
     if
     :: spare -> goto idle_wait
     :: else -> baton = true
@@ -530,43 +547,44 @@ retire:
     goto exit_path;
 #else
     /* FIX 1: the decision under temp_lock; the slot is FREE at once. */
-    lock();
-    if
-    :: stop -> unlock(); goto exit_path
-    :: else -> skip
-    fi;
-    if
-    :: temp_idle <= SPARES -> unlock(); ttl = false; goto idle_wait /* WP_STAY */
-    :: else -> skip
-    fi;
-    temp_alive--;
+    /* The critical section's steps on variables only accessed under
+     * temp_lock (slot_state, temp_exiting, stop's store; temp_idle with one
+     * slot) go with the lock's acquisition or release: LOCKED_STEPS below. */
+    atomic {
+        lock();
+        if
+        :: stop -> unlock(); goto exit_path
+        :: else -> skip
+        fi;
+        if
+        :: temp_idle <= SPARES -> unlock(); ttl = false; goto idle_wait /* WP_STAY */
+        :: else -> skip
+        fi;
+        temp_alive--
+    };
     has_work_sc(hw);
     if
     :: hw -> hw = false; temp_alive++; unlock(); mark_busy_temp(); baton = true; goto take
     :: else -> skip
     fi;
-    slot_state = FREE;
-    temp_idle--;
-    temp_exiting++;
-    unlock(); /* detached */
+    atomic { slot_state = FREE; temp_idle--; temp_exiting++; unlock() } /* detached */
 stop_hook_detached:
     assert(!freed);
-    lock();
-    assert(!freed);
-    temp_exiting--; /* wakes destroy */
-    unlock();
+    atomic { lock(); assert(!freed); temp_exiting--; unlock() } /* wakes destroy */
     goto end;
 #endif
 exit_path:
 stop_hook:
     assert(!freed);
-    lock();
-    if
-    :: !counted_out -> temp_alive--
-    :: else -> skip
-    fi;
-    slot_state = EXITED; /* joined by the spawner's next start or by destroy */
-    unlock();
+    atomic {
+        lock();
+        if
+        :: !counted_out -> temp_alive--
+        :: else -> skip
+        fi;
+        slot_state = EXITED; /* joined by the spawner's next start or by destroy */
+        unlock()
+    };
     slot_done = 1;
 end:
     skip
@@ -577,36 +595,39 @@ end:
  * from it), count the thread alive and busy (a spare: idle), start it. Called
  * by the spawner and, for the spares, by wpool_create (init). */
 inline spawn_temp(spare) {
-    lock();
-    got = false;
+    atomic {
+        lock();
+        got = false;
 #ifdef BUG_RETIRE_SLOT
-    if
-    :: !stop && temp_alive < MAXT && slot_state != RUNNING -> /* FREE or EXITED */
-#else
-    /* Fixed: a slot is EXITED only after stop; spawn takes FREE ones only. */
-    assert(stop || slot_state != EXITED);
-    if
-    :: !stop && temp_alive < MAXT && slot_state == FREE ->
-#endif
-        join = (slot_state == EXITED);
-        slot_state = RUNNING;
-        temp_alive++;
         if
-        :: spare -> temp_idle++
-        :: else -> busy++
-        fi;
-        got = true
-    :: else -> skip
-    fi;
-    unlock();
+        :: !stop && temp_alive < MAXT && slot_state != RUNNING -> /* FREE or EXITED */
+#else
+        /* Fixed: a slot is EXITED only after stop; spawn takes FREE ones only. */
+        assert(stop || slot_state != EXITED);
+        if
+        :: !stop && temp_alive < MAXT && slot_state == FREE ->
+#endif
+            join = (slot_state == EXITED);
+            slot_state = RUNNING;
+            temp_alive++;
+            got = true
+        :: else -> unlock()
+        fi
+    };
     if
     :: got ->
+        atomic {
+            if
+            :: spare -> temp_idle++
+            :: else -> busy++
+            fi;
+            unlock()
+        };
         if
         :: join -> join = false; slot_done == 1
         :: else -> skip
         fi;
-        slot_done = 0;
-        run Temp(spare)
+        atomic { slot_done = 0; run Temp(spare) }
     :: else -> skip
     fi
 }
@@ -919,9 +940,7 @@ inline shutdown(has_deadline, rc) {
 /* wpool_destroy: shutdown(FOREVER), then teardown. */
 inline destroy() {
     shutdown(false, rc);
-    lock();
-    stop = 1;
-    unlock();
+    atomic { lock(); stop = 1; unlock() };
 #if MAXT > 0
     spawn_moved = 1;   /* wp_spawner_stop: spawn_epoch++, then join */
     spawner_done == 1;
@@ -937,9 +956,7 @@ inline destroy() {
     :: else -> break
     od;
 #if MAXT > 0
-    lock();
-    st = slot_state;
-    unlock();
+    atomic { lock(); st = slot_state; unlock() };
     if
     :: st == RUNNING -> tpark = NOTIFIED
     :: else -> skip
