@@ -37,21 +37,54 @@
  *    is: the cycles differ only in idle_epoch (see await_published).
  *  - The polling phases (spin_for_work, 2 + 5 us) are a nondeterministic
  *    choice: a poll may find published work, or give up at any moment.
- *  - temp_lock is a lock bit; the operations inside it are separate steps, so
- *    lock-free readers (submitters reading temp_alive, busy) interleave.
+ *  - temp_lock is a lock bit. Inside a critical section, steps on variables
+ *    only accessed under the lock (slot_state, temp_exiting, the store of
+ *    stop) go with the acquisition or the release, and each atomic block
+ *    holds at most one step that lock-free readers can see (temp_alive,
+ *    busy, temp_idle): Lipton's reduction (acquire: right mover, release:
+ *    left mover), no behaviour lost. Lock-free readers (notify reading busy
+ *    and temp_alive, the spawner) interleave between those steps.
+ *  - spawn_epoch has one reader, the spawner: its read of the epoch is
+ *    modelled as clearing the bit spawn_moved, a bump as setting it, the
+ *    futex wait as waiting for it (epoch != value read <=> a bump since the
+ *    read). The spawner's read of the epoch, clear of spawn_pending and load
+ *    of stop are one step (they commute with every step that can come
+ *    between them; see Spawner). With one worker (or one temporary slot) a
+ *    waker's load of the sleep mask and its fetch_and are one step (a change
+ *    of the one bit between them is the same as a load of 0).
+ *  - With one slot and SPARES 0 nobody but the temporary worker reads
+ *    temp_idle (retire_or_stay, under the lock): its changes go with the
+ *    neighbouring change of busy.
  *  - Not modelled: the starvation bound, wpool_help / nested
  *    submission from jobs (and so defect 4), thread-start failures, job
  *    stamps and statistics, the portable condvar fallback of park.c.
  *
  * CONFIGURATIONS (one per run; -D on the spin command line). Each uses one
  * ring (the other levels stay empty and are left out), capacity 2.
- *  CFG_TEMP  1 regular worker, 1 temporary slot, the High ring. The main
- *            thread submits job A, waits until A runs (a gate, as a test
- *            would), submits job B, destroys the pool. A runs only once B
- *            has run (A waits for B's result), so B must get a thread of its
- *            own: a temporary worker retiring meanwhile (TTL expiry is
- *            nondeterministic) must not strand it (defect 1). Workers start
- *            counted busy, so A's submit may already start a temporary one.
+ *  CFG_TEMP  1 regular worker, 1 temporary slot, the High ring, the spawner
+ *            thread. The main thread submits job A, waits until A runs (a
+ *            gate, as a test would), submits job B, destroys the pool. A
+ *            runs only once B has run (A waits for B's result), so B must
+ *            get a thread of its own: a temporary worker retiring meanwhile
+ *            (TTL expiry is nondeterministic) must not strand it (defect 1),
+ *            nor may a request to the spawner be lost. Workers start counted
+ *            busy, so A's submit may already ask the spawner for a
+ *            temporary worker.
+ *            SPARES=1 (-DSPARES=1, temp_spares): the slot starts with a
+ *            spare, started by init (wpool_create) before the spawner,
+ *            counted idle, parked; High notify wakes it first; its TTL
+ *            passing makes it stay (it is the one spare). SPARES=0 default.
+ *
+ * THE SPAWNER (c/src/worker.c spawner_main, wp_spawn_request). A High
+ * submitter (or a worker passing the baton) that woke nobody and found every
+ * thread busy stores spawn_for_high = 1 and requests: exchange spawn_pending
+ * 0 -> 1, the one that found 0 moves spawn_epoch. The spawner: read the
+ * epoch, clear spawn_pending, load stop; if exchange(spawn_for_high, 0) and
+ * the High ring is non-empty and every thread busy, start one temporary
+ * worker counted busy (baton HIGH); while temp_idle < SPARES start a spare;
+ * sleep until the epoch moves. A temporary worker's mark_busy that leaves
+ * fewer than SPARES idle requests too (no spawn_for_high). destroy stores
+ * stop, moves the epoch and joins the spawner before the workers.
  *  CFG_IDLE  1 worker, Normal ring; the main thread submits 1 job while one
  *            thread waits for quiescence for ever (wpool_wait_idle) and
  *            another runs wpool_shutdown with a deadline that may pass at
@@ -80,7 +113,21 @@
  *                         fixed (with TEMP_BURST): a worker that went from
  *                         idle to busy and sees more work queued only wakes a
  *                         parked regular worker, instead of running the whole
- *                         High notify.
+ *                         High notify (wake a temporary worker, a regular
+ *                         one, else request the spawner); nothing after
+ *                         polling; temporary workers pass no baton.
+ *
+ *  BUG_SPAWNER_EPOCH_AFTER_CLEAR  the spawner of 8814f8e: it clears
+ *                         spawn_pending, then reads the epoch. A request
+ *                         between the two moves the epoch before the read;
+ *                         the spawner's look serves it but spawn_pending
+ *                         stays 1, so the next request finds it set, moves
+ *                         nothing, and the spawner sleeps on: B never gets
+ *                         a thread. Found by this model; the fixed order
+ *                         reads the epoch first.
+ *  BUG_SPAWNER_PENDING_LATE  the spawner looks first and clears
+ *                         spawn_pending only before it sleeps: a request
+ *                         between its look and the clear is lost.
  *
  *  TEMP_BURST       CFG_TEMP without the gate: A and B submitted back to
  *                   back. A's submit wakes the parked worker (or the worker
@@ -89,10 +136,13 @@
  *                   temporary worker starts. The fix (pass_baton in
  *                   worker.c): a worker that went from idle to busy (woken,
  *                   or found work while polling) and sees High work queued
- *                   runs the whole notify (wake a sleeper, else a parked
- *                   temporary worker, else start one if every thread is
- *                   busy). With BUG_NO_BATON_SPAWN spin reports the deadlock
- *                   (B has no thread while A runs); without, it verifies.
+ *                   runs the whole notify (wake a parked temporary worker,
+ *                   else a regular one, else request the spawner if every
+ *                   thread is busy). With BUG_NO_BATON_SPAWN spin reports the
+ *                   deadlock (B has no thread while A runs); without, it
+ *                   verifies. In TEMP_BURST the TTL never passes (retirement
+ *                   is checked by CFG_TEMP; with it the search exceeded 50
+ *                   million states).
  *                   A waker counting the claimed worker busy is not enough:
  *                   the polling worker's case remains (tried with spin).
  *
