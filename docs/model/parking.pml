@@ -37,21 +37,54 @@
  *    is: the cycles differ only in idle_epoch (see await_published).
  *  - The polling phases (spin_for_work, 2 + 5 us) are a nondeterministic
  *    choice: a poll may find published work, or give up at any moment.
- *  - temp_lock is a lock bit; the operations inside it are separate steps, so
- *    lock-free readers (submitters reading temp_alive, busy) interleave.
+ *  - temp_lock is a lock bit. Inside a critical section, steps on variables
+ *    only accessed under the lock (slot_state, temp_exiting, the store of
+ *    stop) go with the acquisition or the release, and each atomic block
+ *    holds at most one step that lock-free readers can see (temp_alive,
+ *    busy, temp_idle): Lipton's reduction (acquire: right mover, release:
+ *    left mover), no behaviour lost. Lock-free readers (notify reading busy
+ *    and temp_alive, the spawner) interleave between those steps.
+ *  - spawn_epoch has one reader, the spawner: its read of the epoch is
+ *    modelled as clearing the bit spawn_moved, a bump as setting it, the
+ *    futex wait as waiting for it (epoch != value read <=> a bump since the
+ *    read). The spawner's read of the epoch, clear of spawn_pending and load
+ *    of stop are one step (they commute with every step that can come
+ *    between them; see Spawner). With one worker (or one temporary slot) a
+ *    waker's load of the sleep mask and its fetch_and are one step (a change
+ *    of the one bit between them is the same as a load of 0).
+ *  - With one slot and SPARES 0 nobody but the temporary worker reads
+ *    temp_idle (retire_or_stay, under the lock): its changes go with the
+ *    neighbouring change of busy.
  *  - Not modelled: the starvation bound, wpool_help / nested
  *    submission from jobs (and so defect 4), thread-start failures, job
  *    stamps and statistics, the portable condvar fallback of park.c.
  *
  * CONFIGURATIONS (one per run; -D on the spin command line). Each uses one
  * ring (the other levels stay empty and are left out), capacity 2.
- *  CFG_TEMP  1 regular worker, 1 temporary slot, the High ring. The main
- *            thread submits job A, waits until A runs (a gate, as a test
- *            would), submits job B, destroys the pool. A runs only once B
- *            has run (A waits for B's result), so B must get a thread of its
- *            own: a temporary worker retiring meanwhile (TTL expiry is
- *            nondeterministic) must not strand it (defect 1). Workers start
- *            counted busy, so A's submit may already start a temporary one.
+ *  CFG_TEMP  1 regular worker, 1 temporary slot, the High ring, the spawner
+ *            thread. The main thread submits job A, waits until A runs (a
+ *            gate, as a test would), submits job B, destroys the pool. A
+ *            runs only once B has run (A waits for B's result), so B must
+ *            get a thread of its own: a temporary worker retiring meanwhile
+ *            (TTL expiry is nondeterministic) must not strand it (defect 1),
+ *            nor may a request to the spawner be lost. Workers start counted
+ *            busy, so A's submit may already ask the spawner for a
+ *            temporary worker.
+ *            SPARES=1 (-DSPARES=1, temp_spares): the slot starts with a
+ *            spare, started by init (wpool_create) before the spawner,
+ *            counted idle, parked; High notify wakes it first; its TTL
+ *            passing makes it stay (it is the one spare). SPARES=0 default.
+ *
+ * THE SPAWNER (c/src/worker.c spawner_main, wp_spawn_request). A High
+ * submitter (or a worker passing the baton) that woke nobody and found every
+ * thread busy stores spawn_for_high = 1 and requests: exchange spawn_pending
+ * 0 -> 1, the one that found 0 moves spawn_epoch. The spawner: read the
+ * epoch, clear spawn_pending, load stop; if exchange(spawn_for_high, 0) and
+ * the High ring is non-empty and every thread busy, start one temporary
+ * worker counted busy (baton HIGH); while temp_idle < SPARES start a spare;
+ * sleep until the epoch moves. A temporary worker's mark_busy that leaves
+ * fewer than SPARES idle requests too (no spawn_for_high). destroy stores
+ * stop, moves the epoch and joins the spawner before the workers.
  *  CFG_IDLE  1 worker, Normal ring; the main thread submits 1 job while one
  *            thread waits for quiescence for ever (wpool_wait_idle) and
  *            another runs wpool_shutdown with a deadline that may pass at
@@ -80,7 +113,21 @@
  *                         fixed (with TEMP_BURST): a worker that went from
  *                         idle to busy and sees more work queued only wakes a
  *                         parked regular worker, instead of running the whole
- *                         High notify.
+ *                         High notify (wake a temporary worker, a regular
+ *                         one, else request the spawner); nothing after
+ *                         polling; temporary workers pass no baton.
+ *
+ *  BUG_SPAWNER_EPOCH_AFTER_CLEAR  the spawner of 8814f8e: it clears
+ *                         spawn_pending, then reads the epoch. A request
+ *                         between the two moves the epoch before the read;
+ *                         the spawner's look serves it but spawn_pending
+ *                         stays 1, so the next request finds it set, moves
+ *                         nothing, and the spawner sleeps on: B never gets
+ *                         a thread. Found by this model; the fixed order
+ *                         reads the epoch first.
+ *  BUG_SPAWNER_PENDING_LATE  the spawner looks first and clears
+ *                         spawn_pending only before it sleeps: a request
+ *                         between its look and the clear is lost.
  *
  *  TEMP_BURST       CFG_TEMP without the gate: A and B submitted back to
  *                   back. A's submit wakes the parked worker (or the worker
@@ -89,10 +136,13 @@
  *                   temporary worker starts. The fix (pass_baton in
  *                   worker.c): a worker that went from idle to busy (woken,
  *                   or found work while polling) and sees High work queued
- *                   runs the whole notify (wake a sleeper, else a parked
- *                   temporary worker, else start one if every thread is
- *                   busy). With BUG_NO_BATON_SPAWN spin reports the deadlock
- *                   (B has no thread while A runs); without, it verifies.
+ *                   runs the whole notify (wake a parked temporary worker,
+ *                   else a regular one, else request the spawner if every
+ *                   thread is busy). With BUG_NO_BATON_SPAWN spin reports the
+ *                   deadlock (B has no thread while A runs); without, it
+ *                   verifies. In TEMP_BURST the TTL never passes (retirement
+ *                   is checked by CFG_TEMP; with it the search exceeded 50
+ *                   million states).
  *                   A waker counting the claimed worker busy is not enough:
  *                   the polling worker's case remains (tried with spin).
  *
@@ -121,6 +171,16 @@
 #define R    1
 #else
 #error "define one of CFG_TEMP CFG_IDLE CFG_SHUT2 CFG_ROOM CFG_TWO"
+#endif
+
+#ifndef SPARES
+#define SPARES 0 /* temp_spares (at most MAXT) */
+#endif
+#if SPARES > MAXT
+#error "SPARES is at most MAXT"
+#endif
+#if defined(BUG_RETIRE_SLOT) && SPARES > 0
+#error "BUG_RETIRE_SLOT is the code before spares: SPARES 0"
 #endif
 
 #define HIGH   0
@@ -166,6 +226,11 @@ byte tpark;          /* the temporary slot's park_state */
 
 byte busy = NW;      /* workers start busy */
 byte temp_alive;
+byte temp_idle;      /* temporary workers counted idle */
+bit spawn_pending;   /* a request to the spawner not yet taken */
+bit spawn_for_high;  /* ... for High work that waits */
+bit spawn_moved;     /* spawn_epoch moved since the spawner read it (below) */
+bit spawner_done;    /* the spawner has returned (joined by destroy) */
 byte idle_waiters;
 byte idle_epoch;
 bit closed;
@@ -289,6 +354,21 @@ inline run_job(pos) {
  * then exchange park_state to NOTIFIED (futex_wake implicit). */
 inline wake_one_regular(woken) {
     woken = false;
+#if NW == 1
+    /* One bit: the load and the fetch_and in one step. A change of the bit
+     * between them (the worker's own fetch_or or fetch_and) would only turn
+     * a load of 1 into a fetch_and that finds 0, the same as a load of 0:
+     * no behaviour lost. */
+    atomic {
+        old = sleep_mask;
+        sleep_mask = 0;
+        m = 0
+    };
+    if
+    :: old -> atomic { park_state[0] = NOTIFIED; woken = true; old = 0 }
+    :: else -> skip
+    fi
+#else
     m = sleep_mask;
     do
     :: m == 0 -> break
@@ -304,19 +384,144 @@ inline wake_one_regular(woken) {
         :: else -> atomic { m = old & ~(1 << b); old = 0; b = 0 }
         fi
     od
+#endif
+}
+
+/* pass_baton's values (worker_main) */
+#define B_NONE 0
+#define B_HIGH 1 /* went busy after polling, or a temporary worker started busy */
+#define B_ALL  2 /* woken from a park */
+
+/* wp_spawn_request: exchange spawn_pending 0 -> 1; the one that finds it 0
+ * moves the spawner's epoch (futex_wake implicit). */
+inline spawn_request() {
+    atomic { tmp = spawn_pending; spawn_pending = 1 };
+    if
+    :: tmp == 0 -> spawn_moved = 1 /* spawn_epoch++ */
+    :: else -> tmp = 0
+    fi
+}
+
+#if MAXT > 0
+/* mark_busy of a temporary worker: busy++, temp_idle--, and below `spares`
+ * idle ones (with a free slot) a request to the spawner for another spare. */
+inline mark_busy_temp() {
+#if SPARES > 0
+    busy++;
+    temp_idle--;
+#else
+    /* SPARES 0: nobody else reads temp_idle (retire_or_stay reads it under
+     * temp_lock, and with one slot only the worker itself changes it): its
+     * change is invisible to others and goes with the step before. */
+    atomic { busy++; temp_idle-- }
+#endif
+#if SPARES > 0
+    if
+    :: temp_idle < SPARES ->
+        if
+        :: temp_alive < MAXT -> spawn_request()
+        :: else -> skip
+        fi
+    :: else -> skip
+    fi
+#endif
+}
+
+/* go_idle of a temporary worker: temp_idle++, then wp_mark_idle. */
+inline go_idle_temp() {
+#if SPARES > 0
+    temp_idle++;
+#else
+    atomic { temp_idle++; busy-- }; /* as in mark_busy_temp */
+    if
+    :: idle_waiters != 0 -> idle_epoch++
+    :: else -> skip
+    fi
+#endif
+#if SPARES > 0
+    mark_idle()
+#endif
+}
+#endif
+
+/* wp_notify(prio R, 1): High work wakes a parked temporary worker first, then
+ * a parked regular worker; if it woke nobody and every thread is busy, it
+ * stores spawn_for_high and asks the spawner (no thread start here). */
+inline notify() {
+    woken = false;
+#if MAXT > 0
+    if
+    :: R == HIGH ->
+        /* One slot: the load and the fetch_and of the mask in one step
+         * (as wake_one_regular with one worker). */
+        atomic { old = temp_mask; temp_mask = 0 };
+        if
+        :: old ->
+            atomic { tpark = NOTIFIED; woken = true; old = 0 }
+        :: else -> skip
+        fi
+    :: else -> skip
+    fi;
+    if
+    :: woken -> skip
+    :: else -> wake_one_regular(woken)
+    fi;
+    if
+    :: woken || R != HIGH -> skip
+    :: else ->
+        ab = busy; /* every_thread_busy: busy, then temp_alive */
+        aa = temp_alive;
+        if
+        :: ab >= NW + aa ->
+            atomic { ab = 0; aa = 0 };
+            spawn_for_high = 1;
+            spawn_request()
+        :: else -> atomic { ab = 0; aa = 0 }
+        fi
+    fi;
+#else
+    wake_one_regular(woken);
+#endif
+    woken = false
 }
 
 /* ---- temporary workers ------------------------------------------------ */
 
 #if MAXT > 0
-proctype Temp() {
-    byte t, pos, tmp;
-    bit old;
-    bool got, hw, claimed, timed_out, counted_out;
+/* A temporary worker: started by the spawner busy for High work that waits
+ * (baton HIGH), or a spare (counted idle, parks at once with its TTL). */
+proctype Temp(bit spare) {
+    byte t, pos, tmp, m, old, b, ab, aa;
+    bool got, hw, claimed, timed_out, counted_out, woken, baton;
+#ifdef TEMP_BURST
+    bool ttl = false; /* the TTL never passes: retirement is CFG_TEMP's */
+#else
+    bool ttl = true;
+#endif
+    if
+    :: spare -> goto idle_wait
+    :: else -> baton = true
+    fi;
 take:
     pop(got, pos);
     if
-    :: got -> got = false; wake_room(); run_job(pos); goto take
+    :: got ->
+        got = false;
+        wake_room();
+        if
+        :: baton ->
+            baton = false; /* pass_baton: the whole High notify if more is queued */
+#ifndef BUG_NO_BATON_SPAWN
+            has_work_sc(hw);
+            if
+            :: hw -> hw = false; notify()
+            :: else -> skip
+            fi
+#endif
+        :: else -> skip
+        fi;
+        run_job(pos);
+        goto take
     :: else -> skip
     fi;
     /* spin_for_work: counted busy, then idle; it may find work or give up */
@@ -325,10 +530,10 @@ take:
     :: hw -> hw = false; goto take
     :: true -> hw = false
     fi;
-    mark_idle();
+    go_idle_temp();
     has_work_hint(hw);
     if
-    :: hw -> hw = false; mark_busy(); goto take
+    :: hw -> hw = false; mark_busy_temp(); baton = true; goto take
     :: true -> hw = false
     fi;
 idle_wait:
@@ -343,7 +548,7 @@ idle_wait:
         :: else ->
             if
             :: tpark != SLEEPING -> skip
-            :: timed_out = true /* the TTL passed */
+            :: ttl -> timed_out = true /* the TTL passed */
             fi
         fi
     fi;
@@ -354,13 +559,17 @@ idle_wait:
     :: else -> skip
     fi;
     if
-    :: claimed -> atomic { claimed = false; timed_out = false }; mark_busy(); goto take
+    :: claimed -> atomic { claimed = false; timed_out = false }; mark_busy_temp(); baton = true; goto take
     :: else ->
         has_work_sc(hw);
         if
-        :: hw -> atomic { hw = false; timed_out = false }; await_published(); mark_busy(); goto take
+        :: hw -> atomic { hw = false; timed_out = false }; await_published(); mark_busy_temp(); baton = true; goto take
         :: else -> skip
         fi
+    fi;
+    if
+    :: !ttl -> goto idle_wait /* a spare that stays: no deadline */
+    :: else -> skip
     fi;
     if
     :: timed_out -> timed_out = false; goto retire
@@ -372,14 +581,14 @@ idle_wait:
     fi;
 retire:
 #ifdef BUG_RETIRE_SLOT
-    /* retire_or_stay() of b09358f */
+    /* retire_or_stay() of b09358f (no spares: SPARES 0) */
     temp_alive--;
     has_work_sc(hw);
     if
     :: hw ->
         hw = false;
         if
-        :: !stop -> temp_alive++; mark_busy(); goto take
+        :: !stop -> temp_alive++; mark_busy_temp(); baton = true; goto take
         :: else -> skip
         fi
     :: else -> skip
@@ -388,119 +597,215 @@ retire:
     goto exit_path;
 #else
     /* FIX 1: the decision under temp_lock; the slot is FREE at once. */
-    lock();
-    if
-    :: stop -> unlock(); goto exit_path
-    :: else -> skip
-    fi;
-    temp_alive--;
+    /* The critical section's steps on variables only accessed under
+     * temp_lock (slot_state, temp_exiting, stop's store; temp_idle with one
+     * slot) go with the lock's acquisition or release: LOCKED_STEPS below. */
+    atomic {
+        lock();
+        if
+        :: stop -> unlock(); goto exit_path
+        :: else -> skip
+        fi;
+        if
+        :: temp_idle <= SPARES -> unlock(); ttl = false; goto idle_wait /* WP_STAY */
+        :: else -> skip
+        fi;
+        temp_alive--
+    };
     has_work_sc(hw);
     if
-    :: hw -> hw = false; temp_alive++; unlock(); mark_busy(); goto take
+    :: hw -> hw = false; temp_alive++; unlock(); mark_busy_temp(); baton = true; goto take
     :: else -> skip
     fi;
-    slot_state = FREE;
-    temp_exiting++;
-    unlock(); /* detached */
+    atomic { slot_state = FREE; temp_idle--; temp_exiting++; unlock() } /* detached */
 stop_hook_detached:
     assert(!freed);
-    lock();
-    assert(!freed);
-    temp_exiting--; /* wakes destroy */
-    unlock();
+    atomic { lock(); assert(!freed); temp_exiting--; unlock() } /* wakes destroy */
     goto end;
 #endif
 exit_path:
 stop_hook:
     assert(!freed);
-    lock();
-    if
-    :: !counted_out -> temp_alive--
-    :: else -> skip
-    fi;
-    slot_state = EXITED; /* joined by the next spawn or by destroy */
-    unlock();
+    atomic {
+        lock();
+        if
+        :: !counted_out -> temp_alive--
+        :: else -> skip
+        fi;
+        slot_state = EXITED; /* joined by the spawner's next start or by destroy */
+        unlock()
+    };
     slot_done = 1;
 end:
     skip
 }
-#endif
 
-/* spawn_temp: under temp_lock take a slot that is not RUNNING; join the
- * thread that exited from it, start a new one. */
-inline spawn_temp() {
-#if MAXT > 0
-    lock();
-    got = false;
+/* wp_spawn_temp(spare): under temp_lock take a FREE slot (with
+ * BUG_RETIRE_SLOT, one that is not RUNNING, and join the thread that exited
+ * from it), count the thread alive and busy (a spare: idle), start it. Called
+ * by the spawner and, for the spares, by wpool_create (init). */
+inline spawn_temp(spare) {
+    atomic {
+        lock();
+        got = false;
 #ifdef BUG_RETIRE_SLOT
-    if
-    :: !stop && temp_alive < MAXT && slot_state != RUNNING -> /* FREE or EXITED */
+        if
+        :: !stop && temp_alive < MAXT && slot_state != RUNNING -> /* FREE or EXITED */
 #else
-    /* Fixed: a slot is EXITED only after stop; spawn takes FREE ones only. */
-    assert(stop || slot_state != EXITED);
-    if
-    :: !stop && temp_alive < MAXT && slot_state == FREE ->
+        /* Fixed: a slot is EXITED only after stop; spawn takes FREE ones only. */
+        assert(stop || slot_state != EXITED);
+        if
+        :: !stop && temp_alive < MAXT && slot_state == FREE ->
 #endif
-        join = (slot_state == EXITED);
-        slot_state = RUNNING;
-        temp_alive++;
-        busy++;
-        got = true
-    :: else -> skip
-    fi;
-    unlock();
+            join = (slot_state == EXITED);
+            slot_state = RUNNING;
+            temp_alive++;
+            got = true
+        :: else -> unlock()
+        fi
+    };
     if
     :: got ->
-        got = false;
+        atomic {
+            if
+            :: spare -> temp_idle++
+            :: else -> busy++
+            fi;
+            unlock()
+        };
         if
         :: join -> join = false; slot_done == 1
         :: else -> skip
         fi;
-        slot_done = 0;
-        run Temp()
+        atomic { slot_done = 0; run Temp(spare) }
+    :: else -> skip
+    fi
+}
+
+/* spawner_main: clear spawn_pending, read the epoch, then look; sleep on the
+ * epoch. With BUG_SPAWNER_PENDING_LATE it looks first and clears the flag
+ * only before it sleeps: a request made between its look and the clear finds
+ * the flag set, moves nothing, and is lost. */
+proctype Spawner() {
+    byte t, ab, aa, tmp;
+    bool x, hw, got, join;
+again:
+    /* One step: the read of the epoch, the clear of spawn_pending and the
+     * load of stop commute with every step of another thread that may come
+     * between them (a request's exchange touches only spawn_pending and may
+     * move before the read, its epoch bump and destroy's stop store touch
+     * neither of the other two and may move after the load of stop or
+     * before the clear): Lipton's reduction, no behaviour lost. */
+#if defined(BUG_SPAWNER_EPOCH_AFTER_CLEAR)
+    /* c/src/worker.c at 8814f8e: clear, then read the epoch. */
+    spawn_pending = 0;
+    atomic {
+        spawn_moved = 0;
+        if
+        :: stop -> goto done
+        :: else -> skip
+        fi
+    };
+#elif defined(BUG_SPAWNER_PENDING_LATE)
+    atomic {
+        spawn_moved = 0;   /* the flag is cleared after the look, below */
+        if
+        :: stop -> goto done
+        :: else -> skip
+        fi
+    };
+#else
+    atomic {
+        spawn_moved = 0;   /* read the epoch, then clear, then look */
+        spawn_pending = 0;
+        if
+        :: stop -> goto done
+        :: else -> skip
+        fi
+    };
+#endif
+    atomic { x = spawn_for_high; spawn_for_high = 0 };
+    if
+    :: x ->
+        x = false;
+        has_work_sc(hw); /* wp_ring_nonempty(High) */
+        if
+        :: hw ->
+            hw = false;
+            ab = busy; /* every_thread_busy */
+            aa = temp_alive;
+            if
+            :: ab >= NW + aa -> atomic { ab = 0; aa = 0 }; spawn_temp(0); got = false
+            :: else -> atomic { ab = 0; aa = 0 }
+            fi
+        :: else -> skip
+        fi
+    :: else -> skip
+    fi;
+#if SPARES > 0
+    do
+    :: temp_idle < SPARES ->
+        spawn_temp(1);
+        if
+        :: got -> got = false
+        :: else -> break /* at the limit */
+        fi
+    :: else -> break
+    od;
+#endif
+#ifdef BUG_SPAWNER_PENDING_LATE
+    spawn_pending = 0;
+#endif
+    spawn_moved == 1; /* futex_wait(spawn_epoch, the value read) */
+    goto again;
+done:
+    spawner_done = 1
+}
+#endif
+
+/* ---- regular workers -------------------------------------------------- */
+
+/* pass_baton of a regular worker that went from idle to busy and took a job:
+ * High work queued gets the whole High notify; after a wake-up from a park,
+ * other work wakes the next parked regular worker. */
+inline pass_baton() {
+#ifndef BUG_NO_BATON_SPAWN
+    if
+    :: R == HIGH ->
+        has_work_sc(hw); /* wp_ring_nonempty(High) */
+        if
+        :: hw -> hw = false; notify()
+        :: else -> skip
+        fi
+    :: else ->
+        if
+        :: baton == B_ALL ->
+            has_work_hint(hw);
+            if
+            :: hw -> hw = false; wake_one_regular(woken); woken = false
+            :: else -> skip
+            fi
+        :: else -> skip
+        fi
+    fi
+#else
+    /* the code before a7e6411: after a park, wake the next parked regular
+     * worker, whatever the level; nothing after polling */
+    if
+    :: baton == B_ALL ->
+        has_work_hint(hw);
+        if
+        :: hw -> hw = false; wake_one_regular(woken); woken = false
+        :: else -> skip
+        fi
     :: else -> skip
     fi
 #endif
 }
 
-/* wp_notify(prio, 1) */
-inline notify() {
-    wake_one_regular(woken);
-#if MAXT > 0
-    if
-    :: woken || R != HIGH -> skip
-    :: else ->
-        m = temp_mask;
-        if
-        :: m ->
-            atomic { old = temp_mask; temp_mask = 0; m = 0 };
-            if
-            :: old ->
-                atomic { tpark = NOTIFIED; woken = true; old = 0 }
-            :: else -> skip
-            fi
-        :: else -> skip
-        fi;
-        if
-        :: woken -> skip
-        :: else ->
-            ab = busy;
-            aa = temp_alive;
-            if
-            :: ab >= NW + aa -> atomic { ab = 0; aa = 0 }; spawn_temp()
-            :: else -> atomic { ab = 0; aa = 0 }
-            fi
-        fi
-    fi;
-#endif
-    woken = false
-}
-
-/* ---- regular workers -------------------------------------------------- */
-
 proctype Worker(byte me) {
-    byte t, pos, tmp, m, old, b, ab, aa;
-    bool got, hw, claimed, woke, woken, join;
+    byte t, pos, tmp, m, old, b, ab, aa, baton;
+    bool got, hw, claimed, woken, join;
 take:
     pop(got, pos);
     if
@@ -508,17 +813,7 @@ take:
         got = false;
         wake_room();
         if
-        :: woke ->
-            woke = false; /* pass_baton */
-            has_work_hint(hw);
-            if
-#ifndef BUG_NO_BATON_SPAWN
-            :: hw -> hw = false; notify() /* wake a sleeper, else start a temp */
-#else
-            :: hw -> hw = false; wake_one_regular(woken); woken = false
-#endif
-            :: else -> skip
-            fi
+        :: baton != B_NONE -> pass_baton(); baton = B_NONE
         :: else -> skip
         fi;
         run_job(pos);
@@ -534,7 +829,7 @@ take:
     has_work_hint(hw);
     if
 #ifndef BUG_NO_BATON_SPAWN
-    :: hw -> hw = false; mark_busy(); woke = true; goto take
+    :: hw -> hw = false; mark_busy(); baton = B_HIGH; goto take
 #else
     :: hw -> hw = false; mark_busy(); goto take
 #endif
@@ -564,11 +859,11 @@ idle_wait:
     :: else -> skip
     fi;
     if
-    :: claimed -> claimed = false; mark_busy(); woke = true; goto take
+    :: claimed -> claimed = false; mark_busy(); baton = B_ALL; goto take
     :: else ->
         has_work_sc(hw);
         if
-        :: hw -> hw = false; await_published(); mark_busy(); woke = true; goto take
+        :: hw -> hw = false; await_published(); mark_busy(); baton = B_ALL; goto take
         :: else -> goto idle_wait
         fi
     fi;
@@ -695,9 +990,11 @@ inline shutdown(has_deadline, rc) {
 /* wpool_destroy: shutdown(FOREVER), then teardown. */
 inline destroy() {
     shutdown(false, rc);
-    lock();
-    stop = 1;
-    unlock();
+    atomic { lock(); stop = 1; unlock() };
+#if MAXT > 0
+    spawn_moved = 1;   /* wp_spawner_stop: spawn_epoch++, then join */
+    spawner_done == 1;
+#endif
     i = 0;
     do
     :: i < NW -> park_state[i] = NOTIFIED; i++
@@ -709,9 +1006,7 @@ inline destroy() {
     :: else -> break
     od;
 #if MAXT > 0
-    lock();
-    st = slot_state;
-    unlock();
+    atomic { lock(); st = slot_state; unlock() };
     if
     :: st == RUNNING -> tpark = NOTIFIED
     :: else -> skip
@@ -776,6 +1071,15 @@ init {
         :: k < NW -> run Worker(k); k++
         :: else -> break
         od;
+#if MAXT > 0
+        /* wpool_create: the spares, then the spawner, from this thread */
+        k = 0;
+        do
+        :: k < SPARES -> spawn_temp(1); assert(got); got = false; k++
+        :: else -> break
+        od;
+        run Spawner();
+#endif
 #if defined(CFG_IDLE)
         run Waiter();
         run Shutdown();

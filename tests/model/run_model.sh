@@ -44,7 +44,7 @@ if [ $liveness -eq 1 ]; then
     "${CC:-cc}" -O0 -w -DNFAIR=3 -DMEMLIM=2048 -o pan pan.c
     panflags="-a -f -m200000"
 else
-    "${CC:-cc}" -O0 -w -DSAFETY -DMEMLIM=2048 -o pan pan.c
+    "${CC:-cc}" -O2 -w -DSAFETY -DCOLLAPSE -DMEMLIM=3072 -o pan pan.c
     panflags="-m200000"
 fi
 echo "== spin$defs -a $name.pml; ./pan $panflags"
@@ -56,8 +56,9 @@ if [ -z "$errors" ]; then
     echo "run_model.sh: pan did not report an error count" >&2
     exit 1
 fi
-# -O0: pan.c compiles in a second or two (-O2 takes several) and these
-# searches take seconds either way. MEMLIM: 2 GiB at most.
+# Safety runs: -O2 and COLLAPSE (state compression, exact): the configurations
+# with the spawner and a temporary worker store 5-25 million states. MEMLIM:
+# 3 GiB at most (about 1 GiB used by the largest).
 if grep -q -e "max search depth too small" -e "MEMLIM" -e "out of memory" pan.out; then
     echo "run_model.sh: the search was truncated (depth or memory limit): not a full verification" >&2
     exit 1
