@@ -325,15 +325,22 @@ fn a_spare_temporary_worker_waits_parked_and_never_retires() {
     let gate = Gate::new();
     pool.spawn(Priority::Low, gate.job()).unwrap();
     gate.wait_entered(1);
-    // The spare runs the High job; its replacement starts in the background.
-    let info = pool
-        .submit(Priority::High, ThreadInfo::current)
-        .unwrap()
-        .join()
-        .unwrap()
+    // The spare runs the High job; its replacement starts in the background
+    // (while the job holds the spare: a job that ended first would leave the
+    // spare idle again, and no replacement would be needed).
+    let release = Arc::new(AtomicBool::new(false));
+    let held = release.clone();
+    let handle = pool
+        .submit(Priority::High, move || {
+            while !held.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            ThreadInfo::current()
+        })
         .unwrap();
-    assert!(info.temporary);
     wait_until("the spare's replacement", || pool.stats().temp_spawned == 2);
+    release.store(true, Ordering::SeqCst);
+    assert!(handle.join().unwrap().unwrap().temporary);
     gate.open();
     pool.wait_idle().unwrap();
     // Far past the 1 ms TTL: the surplus one retired, one spare is left.

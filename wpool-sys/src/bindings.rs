@@ -433,7 +433,9 @@ extern "C" {
     pub fn wpool_config_init(cfg: *mut wpool_config);
 }
 extern "C" {
-    /** Creates a pool and starts its regular workers; on success stores the handle
+    /** Creates a pool and starts its regular workers, its spare temporary workers
+ and, if it may have temporary workers, its spawner thread (they get the
+ calling thread's OS priority: see wpool_os_priority); on success stores the handle
  in *out, which the caller owns and must pass to wpool_destroy(). cfg may be
  NULL (all defaults); it is not retained (thread_name is copied).
  Returns WPOOL_EINVAL (out NULL, absurd sizes), WPOOL_ENOMEM or WPOOL_EAGAIN
