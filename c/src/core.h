@@ -100,7 +100,6 @@ struct wpool {
     _Atomic uint32_t spawn_pending;  /* a request to the spawner not yet taken */
     _Atomic uint32_t spawn_for_high; /* ... and it was for High work that waits */
     _Atomic uint32_t spawn_epoch;    /* futex word of the spawner */
-    _Atomic unsigned temp_wake_from; /* the slot a High wake looks at first (a hint) */
     _Atomic uint32_t temp_exiting;   /* retired temporary workers still in their stop hook;
                                         futex word of teardown (guarded by temp_lock) */
     _Atomic uint32_t idle_waiters;   /* threads in wait_quiescent() */

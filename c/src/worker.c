@@ -305,53 +305,24 @@ void wp_wake_for_stop(wp_worker *w) {
 }
 
 /* Claims one parked worker in mask (clears its bit) and wakes it. */
-/* Claims the parked worker of the lowest index among the bits `range` of
- * word i of mask, and wakes it: its index, or -1. */
-static int claim_in_word(wpool *p, _Atomic uint64_t *mask, unsigned i, uint64_t range,
-                         wp_worker *workers) {
-    /* seq_cst (rule 1): ordered after the submitter's claim in the ring. */
-    uint64_t m = atomic_load_explicit(&mask[i], memory_order_seq_cst) & range;
-    while (m) {
-        uint64_t bit = m & (~m + 1);
-        /* seq_cst (rule 1): whoever clears a set bit owns the wake-up of
-         * that worker; the worker's own fetch_and then synchronizes with
-         * ours (idle_wait). */
-        uint64_t old = atomic_fetch_and_explicit(&mask[i], ~bit, memory_order_seq_cst);
-        int index = (int)(i * WP_MASK_BITS + wp_bit_low64(bit));
-        if (old & bit) {
-            wake_worker(p, &workers[index]);
-            return index;
-        }
-        m = old & ~bit & range;
-    }
-    return -1;
-}
-
 static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker *workers) {
-    for (unsigned i = 0; i < words; i++)
-        if (claim_in_word(p, mask, i, ~(uint64_t)0, workers) >= 0) return true;
+    for (unsigned i = 0; i < words; i++) {
+        /* seq_cst (rule 1): ordered after the submitter's claim in the ring. */
+        uint64_t m = atomic_load_explicit(&mask[i], memory_order_seq_cst);
+        while (m) {
+            uint64_t bit = m & (~m + 1);
+            /* seq_cst (rule 1): whoever clears a set bit owns the wake-up of
+             * that worker; the worker's own fetch_and then synchronizes with
+             * ours (idle_wait). */
+            uint64_t old = atomic_fetch_and_explicit(&mask[i], ~bit, memory_order_seq_cst);
+            if (old & bit) {
+                wake_worker(p, &workers[i * WP_MASK_BITS + wp_bit_low64(bit)]);
+                return true;
+            }
+            m = old & ~bit;
+        }
+    }
     return false;
-}
-
-/* Claims a parked temporary worker, going round the slots from the one after
- * the last claimed (every set bit is still looked at: rule 1). Claiming the
- * lowest slot first would leave another parked one unused while a steady High
- * stream kept the first busy: it would reach its TTL and retire, and the
- * spares rule would start a new one (a thread created every TTL). */
-static bool wake_temp(wpool *p) {
-    unsigned words = p->temp_mask_words;
-    /* Relaxed: a hint only; any parked one will do. */
-    unsigned from = atomic_load_explicit(&p->temp_wake_from, memory_order_relaxed);
-    if (from >= p->max_temp) from = 0;
-    unsigned w0 = from / WP_MASK_BITS, b0 = from % WP_MASK_BITS;
-    uint64_t upper = ~(uint64_t)0 << b0; /* bits b0.. of word w0 */
-    int index = claim_in_word(p, p->temp_sleep_mask, w0, upper, p->temps);
-    for (unsigned k = 1; index < 0 && k < words; k++)
-        index = claim_in_word(p, p->temp_sleep_mask, (w0 + k) % words, ~(uint64_t)0, p->temps);
-    if (index < 0 && b0) index = claim_in_word(p, p->temp_sleep_mask, w0, ~upper, p->temps);
-    if (index < 0) return false;
-    atomic_store_explicit(&p->temp_wake_from, (unsigned)index + 1u, memory_order_relaxed);
-    return true;
 }
 
 /* Whether High work waits with every live thread busy: it would wait behind
@@ -373,8 +344,8 @@ void wp_notify(wpool *p, int prio, size_t jobs) {
     /* High work wakes parked temporary workers first: they run at the
      * creator's OS priority, the regular workers perhaps below it
      * (wpool_os_priority), and the spares are kept parked for this. */
-    if (prio == WPOOL_HIGH && p->max_temp)
-        while (woken < jobs && wake_temp(p))
+    if (prio == WPOOL_HIGH)
+        while (woken < jobs && wake_one(p, p->temp_sleep_mask, p->temp_mask_words, p->temps))
             woken++;
     while (woken < jobs && wake_one(p, p->sleep_mask, p->mask_words, p->workers))
         woken++;
