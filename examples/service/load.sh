@@ -15,7 +15,8 @@
 #            [--threads N] [--high-us US] [--low-us US] [--backends "wpool blocking"]
 # Each flag also reads an environment variable: RUNS, SECONDS_HIGH,
 # FLOOD_SECONDS, RATE, CONNECTIONS, PORT, WORKERS, THREADS, HIGH_US, LOW_US,
-# BACKENDS.
+# BACKENDS; SERVER_ARGS adds flags to the server's command line (e.g.
+# SERVER_ARGS="--os-priority inherit").
 set -euo pipefail
 
 runs=${RUNS:-1}
@@ -92,8 +93,9 @@ url="http://127.0.0.1:$port"
 
 # Starts the server for backend $1 and waits until it listens.
 start_server() {
+    # shellcheck disable=SC2086 # SERVER_ARGS: extra server flags, split on blanks
     "$server_bin" --backend "$1" --port "$port" --workers "$workers" --threads "$threads" \
-        --high-us "$high_us" --low-us "$low_us" >"$tmp/server.log" 2>&1 &
+        --high-us "$high_us" --low-us "$low_us" ${SERVER_ARGS:-} >"$tmp/server.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 100); do
         if grep -q "listening on" "$tmp/server.log" 2>/dev/null; then return 0; fi

@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use wpool::{Pool, Priority};
+use wpool::{OsPriority, Pool, Priority};
 
 /// Where the CPU work runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,9 @@ pub struct Config {
     pub high: Duration,
     /// `--low-us N` (default 5000): CPU time of a `/low` request.
     pub low: Duration,
+    /// `--os-priority inherit|below|lowest|idle`: the pool's regular
+    /// workers' OS priority (default: the pool's default, lowest).
+    pub os_priority: Option<OsPriority>,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             port: 3000,
             high: Duration::from_micros(300),
             low: Duration::from_micros(5000),
+            os_priority: None,
         }
     }
 }
@@ -62,13 +66,15 @@ impl Default for Config {
 pub const USAGE: &str = "\
 usage: wpool-service [--backend wpool|blocking] [--workers N] [--threads N]
                      [--port N] [--high-us N] [--low-us N]
+                     [--os-priority inherit|below|lowest|idle]
 
   --backend   where the CPU work runs: a wpool::Pool (default) or tokio's spawn_blocking
   --workers   pool workers, or tokio's max_blocking_threads (default 2)
   --threads   tokio worker threads (default 2)
   --port      port on 127.0.0.1 (default 3000; 0: any free port)
   --high-us   CPU time of GET /high, in microseconds (default 300), at Priority::High
-  --low-us    CPU time of GET /low, in microseconds (default 5000), at Priority::Low";
+  --low-us    CPU time of GET /low, in microseconds (default 5000), at Priority::Low
+  --os-priority  the pool's regular workers' OS priority (default: the pool's, lowest)";
 
 impl Config {
     /// Parses the arguments (without the program name). `Ok(None)`: `--help`.
@@ -112,6 +118,15 @@ impl Config {
                 }
                 "--high-us" => cfg.high = Duration::from_micros(number("--high-us")?),
                 "--low-us" => cfg.low = Duration::from_micros(number("--low-us")?),
+                "--os-priority" => {
+                    cfg.os_priority = Some(match value.as_str() {
+                        "inherit" => OsPriority::Inherit,
+                        "below" => OsPriority::Below,
+                        "lowest" => OsPriority::Lowest,
+                        "idle" => OsPriority::Idle,
+                        _ => return Err(format!("--os-priority: not a level: {value:?}")),
+                    })
+                }
                 _ => return Err(format!("unknown flag {name}\n\n{USAGE}")),
             }
         }
@@ -155,7 +170,13 @@ impl Backend {
     /// The pool could not be created.
     pub fn new(cfg: &Config) -> Result<Backend, wpool::Error> {
         Ok(match cfg.backend {
-            BackendKind::Wpool => Backend::Wpool(Pool::builder().workers(cfg.workers).build()?),
+            BackendKind::Wpool => {
+                let mut builder = Pool::builder().workers(cfg.workers);
+                if let Some(level) = cfg.os_priority {
+                    builder = builder.worker_os_priority(level);
+                }
+                Backend::Wpool(builder.build()?)
+            }
             BackendKind::Blocking => Backend::Blocking,
         })
     }
