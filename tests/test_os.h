@@ -275,7 +275,11 @@ static inline int test_prio_get(test_prio *p) {
     errno = 0;
     p->value = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
     if (p->value == -1 && errno) return -1;
-    p->idle = sched_getscheduler(0) == SCHED_IDLE;
+    /* Not sched_getscheduler(): musl's is a stub (ENOSYS). */
+    int policy;
+    struct sched_param sp;
+    if (pthread_getschedparam(pthread_self(), &policy, &sp) != 0) return -1;
+    p->idle = policy == SCHED_IDLE;
 #elif defined(__APPLE__)
     p->value = (int)qos_class_self();
 #elif defined(_WIN32)

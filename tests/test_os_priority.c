@@ -91,6 +91,7 @@ static void levels_as_created(int level) {
     wpool_destroy(p);
 }
 
+#if defined(__linux__)
 static void *levels_from_a_lowered_creator(void *arg) {
     (void)arg;
     CHECK_EQ(test_prio_nice_self(5), 0);
@@ -98,6 +99,7 @@ static void *levels_from_a_lowered_creator(void *arg) {
         levels_as_created(level);
     return NULL;
 }
+#endif
 
 /* --- High work submitted by a lowered thread -------------------------------- */
 
