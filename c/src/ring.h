@@ -191,9 +191,11 @@ static inline uint64_t wp_ring_settle_tomb(wp_slot *s, uint64_t tomb) {
 }
 
 /* Takes the job at head into *out, with its stamp (0: not sampled) and its
- * deadline (0: none). False when the ring is empty or the job at head is not
- * published yet. Cancelled jobs are skipped (freed and counted in skipped). */
-static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uint64_t *deadline) {
+ * deadline (0: none). False when the ring is empty, paused (unless
+ * even_paused: shutdown's discards), or the job at head is not published yet. Cancelled jobs are
+ * skipped (freed and counted in skipped). */
+static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uint64_t *deadline,
+                               bool even_paused) {
     uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
     wp_backoff contended;
     wp_backoff_init(&contended, 0, WP_RING_CAS_BACKOFF_LIMIT);
@@ -204,6 +206,12 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uin
         uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
         int64_t dif = (int64_t)(seq - (pos + 1));
         if (dif == 0) {
+            /* wpool_pause(): relaxed is enough. A job submitted after the
+             * pause returned was published after the flag was set, and our
+             * acquire of its seq makes the flag visible: it stays queued.
+             * The flag shares the line of `slots`, read anyway. */
+            if (atomic_load_explicit(&r->paused, memory_order_relaxed) && !even_paused)
+                return false;
             /* seq_cst: ordered before the consumer's look at room_wanted
              * (docs/PARKING.md, rule 3) and at the tomb below. */
             if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1, memory_order_seq_cst,
