@@ -264,12 +264,23 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uin
 static inline bool wp_ring_cancel(wp_ring *r, uint64_t pos, wpool_task *out) {
     wp_slot *s = &r->slots[pos & r->mask];
     uint64_t tomb = atomic_load_explicit(&s->tomb, memory_order_relaxed);
-    if ((tomb & ~(uint64_t)WP_TOMB_DEADLINE) != pos << WP_TOMB_SHIFT) return false;
-    /* seq_cst: the claim, ordered before our look at head (above); acquire
-     * in it: the task stored before the producer's release of the tomb. */
-    if (!atomic_compare_exchange_strong_explicit(&s->tomb, &tomb, tomb | WP_TOMB_CLAIMED,
-                                                 memory_order_seq_cst, memory_order_relaxed))
-        return false;
+    for (;;) {
+        if ((tomb >> WP_TOMB_SHIFT) != pos || (tomb & WP_TOMB_CANCELLED)) return false;
+        /* Another cancel of this ticket is deciding: its answer may be "taken,
+         * let go" or "cancelled", and ours must be the same, not an early
+         * "too late" while the job is still queued (found by the model:
+         * docs/model, BUG_EARLY_EALREADY). Wait for it, as a pop does. */
+        if (tomb & WP_TOMB_CLAIMED) {
+            tomb = wp_ring_settle_tomb(s, tomb);
+            continue;
+        }
+        /* seq_cst: the claim, ordered before our look at head (below);
+         * acquire in it: the task stored before the producer's release of
+         * the tomb. Lost: look again at the value that won. */
+        if (atomic_compare_exchange_strong_explicit(&s->tomb, &tomb, tomb | WP_TOMB_CLAIMED,
+                                                    memory_order_seq_cst, memory_order_relaxed))
+            break;
+    }
     if (atomic_load_explicit(&r->head, memory_order_seq_cst) > pos) {
         /* Taken. Let go, unless the slot has moved on (a new producer's tomb). */
         uint64_t claimed = tomb | WP_TOMB_CLAIMED;

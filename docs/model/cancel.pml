@@ -101,17 +101,21 @@
  *                     copying a task while the producer of a later lap
  *                     writes it (the task assertions' own test).
  *
- * STRICT_EALREADY: also asserts that a cancel returning EALREADY returns it
- * only once the job was taken by a consumer (head > pos) or discarded by a
+ * BUG_EARLY_EALREADY  a cancel that finds the tomb CLAIMED by a concurrent
+ *                     cancel of the same ticket returns EALREADY at once, and
+ *                     one that loses its claim CAS too, while the job is still
+ *                     queued; the other cancel may then find it taken and let
+ *                     go, and the job runs after both returned EALREADY. The
+ *                     first version of c/src/ring.h did this; the model found
+ *                     it (CFG_SAME). Now a cancel that finds pos << 3 |
+ *                     CLAIMED waits for the decision (as the pop does), then
+ *                     looks again, and one that loses its claim CAS looks
+ *                     again at the value that won.
+ *
+ * Every configuration also asserts that a cancel returning EALREADY returns
+ * it only once the job was taken by a consumer (head > pos) or discarded by a
  * successful cancel: the API's "EALREADY: the job started, finished, was
- * discarded or cancelled". The protocol as written (c/src/ring.h) fails it
- * (CFG_SAME: a cancel that finds the tomb CLAIMED by a concurrent cancel of
- * the same ticket returns at once, while the job is still queued; the other
- * cancel may then find it taken and let go, and the job runs after both
- * returned EALREADY). FIX_WAIT_CLAIMED models the proposed fix: a cancel
- * that finds pos << 3 | CLAIMED waits for the decision (as the pop does),
- * then looks again, and one that loses its claim CAS looks again at the
- * value that won; with it STRICT_EALREADY verifies.
+ * discarded or cancelled".
  *
  * PROPERTIES: assertions: each accepted job is run (by a consumer) or
  * discarded (by a successful cancel) at most once and never both (checked at
@@ -303,7 +307,7 @@ proctype Canceller(byte tk) {
     atomic { p = ticket[tk]; s = p % CAP };
 again:
     t = tomb[s]; /* relaxed load */
-#ifdef FIX_WAIT_CLAIMED
+#ifndef BUG_EARLY_EALREADY
     /* another cancel of this ticket is deciding: wait for it, look again */
     if
     :: t == p * 8 + CLAIMED || t == p * 8 + DEADLINE + CLAIMED ->
@@ -320,7 +324,7 @@ again:
     atomic {
         if
         :: tomb[s] == t -> tomb[s] = t | CLAIMED
-#ifdef FIX_WAIT_CLAIMED
+#ifndef BUG_EARLY_EALREADY
         :: else -> goto again /* lost: look at the value that won */
 #else
         :: else -> goto fail
@@ -360,10 +364,8 @@ again:
     };
     goto end;
 fail:
-#ifdef STRICT_EALREADY
     /* EALREADY only for a job taken by a consumer or already cancelled */
     assert(head > p || disc[p] > 0);
-#endif
     skip;
 end:
     atomic { p = 0; s = 0; t = 0; v = 0 }
