@@ -176,7 +176,6 @@ fn main() -> Result<(), wpool::Error> {
     let bulk = pool
         .submit(Priority::Low, || "bulk work, held during the incident")
         .expect("open");
-    pool.set_workers(3)?; // one more worker, started before this returns
     for handle in busy {
         handle.join().expect("no panic");
     }
@@ -184,6 +183,7 @@ fn main() -> Result<(), wpool::Error> {
         Ok(text) => say(format!("the deadline job ran after all: {text}")),
         Err(err) => say(format!("the deadline job: {err}")),
     }
+    pool.set_workers(3)?; // one more worker, started before this returns
     pool.wait_idle()?; // paused work does not count
     let stats = pool.stats();
     say(format!(
