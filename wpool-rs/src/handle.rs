@@ -104,13 +104,14 @@ impl<T> Packet<T> {
     /// "cancelled", before this returns).
     ///
     /// Why the pool is still alive when `wpool_cancel` is called, although
-    /// the handle does not keep it alive: a pool is destroyed only after
-    /// each of its accepted jobs was run or discarded and the call doing so
-    /// returned (`wpool_destroy` waits for the jobs and joins the threads).
-    /// Every such call completes this packet. So while the packet is not
-    /// complete the pool is alive; and from the check below to the return
-    /// of `wpool_cancel`, `cancelling` holds back any completion but the
-    /// one this cancel makes itself.
+    /// the handle does not keep it alive: `wpool_destroy` first shuts the
+    /// pool down, which returns only once each accepted job was run or
+    /// discarded and the callback doing so returned; only then does it
+    /// free anything. Every such callback completes this packet. So while
+    /// the packet is not complete the pool is alive (at worst in that
+    /// shutdown, during which `wpool_cancel` is documented to work); and
+    /// from the check below to the return of `wpool_cancel`, `cancelling`
+    /// holds back any completion but the one this cancel makes itself.
     pub(crate) fn cancel(&self, token: &CancelToken) -> bool {
         {
             let mut state = self.lock();
