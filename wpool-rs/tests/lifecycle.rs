@@ -459,6 +459,48 @@ fn cancels_racing_each_other_and_the_start_on_other_threads_win_at_most_once() {
 }
 
 #[test]
+fn a_handle_outliving_its_pool_cancels_nothing_and_a_cancel_may_race_the_pools_drop() {
+    let pool = Pool::builder().workers(1).build().unwrap();
+    let handle = pool.submit(Priority::Normal, || 1).unwrap();
+    drop(pool); // waits for the job
+    assert!(!handle.cancel());
+    assert_eq!(handle.join().unwrap(), 1);
+
+    // The last clone dropped (the pool shut down and destroyed) while a
+    // cancel of a job still queued runs on another thread.
+    const ROUNDS: usize = 300;
+    let mut cancelled = 0usize;
+    for i in 0..ROUNDS {
+        let (pool, gate) = gated_pool(0);
+        let counters = Counters::new();
+        let handle = submit_kind(&pool, Priority::Normal, &counters, i);
+        let barrier = Barrier::new(2);
+        let won = thread::scope(|s| {
+            s.spawn(|| {
+                barrier.wait();
+                gate.open();
+                drop(pool);
+            });
+            let canceller = s.spawn(|| {
+                barrier.wait();
+                handle.cancel()
+            });
+            canceller.join().unwrap()
+        });
+        match handle.join() {
+            Ok(value) => assert_eq!((won, value, counters.ran()), (false, i, 1), "round {i}"),
+            Err(err) => {
+                assert!(won && err.is_cancelled(), "round {i}: {err:?}");
+                assert_eq!(counters.ran(), 0, "round {i}");
+                cancelled += 1;
+            }
+        }
+        assert_eq!(counters.drops(), 1, "round {i}");
+    }
+    eprintln!("cancel racing the pool's drop: {cancelled} of {ROUNDS} rounds cancelled");
+}
+
+#[test]
 fn cancel_of_a_running_or_finished_job_is_false_and_changes_nothing() {
     let pool = Pool::builder()
         .workers(1)
