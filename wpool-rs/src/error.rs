@@ -7,7 +7,10 @@ use std::fmt;
 
 use wpool_sys as sys;
 
-/// An error from the pool: every status code of the C API has a variant.
+/// An error from the pool: every status code that a call of this crate can
+/// meet has a variant. (`WPOOL_EALREADY`, the C cancel's "too late", is the
+/// `false` of [`JoinHandle::cancel`](crate::JoinHandle::cancel) here; as a
+/// raw code it maps to [`Error::Unknown`].)
 ///
 /// ```
 /// use wpool::{Error, Pool};
