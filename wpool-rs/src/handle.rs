@@ -431,7 +431,9 @@ impl<T> JoinHandle<T> {
     /// Exactly one of cancel and run wins when they race. Cancel works in
     /// every state of the pool: on a [paused](crate::Pool::pause)
     /// priority, during a shutdown (a cancelled job is not waited for), and
-    /// from inside a job. It never blocks beyond dropping the closure.
+    /// from inside a job. It never blocks beyond dropping the closure. The
+    /// job's place in its queue is freed when the workers reach it, not at
+    /// once: cancelling jobs of a full queue does not make room by itself.
     ///
     /// ```
     /// use std::sync::mpsc;
