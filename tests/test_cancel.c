@@ -387,7 +387,7 @@ static void cancel_from_discard(void) {
     CHECK_EQ(atomic_load(&x.reason_after), WPOOL_DISCARD_EXPIRED); /* restored */
     CHECK_RAN(&z);
     wpool_stats s = get_stats(p);
-    CHECK_EQ(s.cancelled[WPOOL_LOW], 2);
+    CHECK_EQ(s.cancelled[WPOOL_LOW], 3); /* a, b and y */
     CHECK_EQ(s.expired[WPOOL_HIGH], 1);
     CHECK_LIFECYCLE_BALANCED(s);
 
@@ -409,7 +409,7 @@ static void cancel_from_discard(void) {
     CHECK(rc == WPOOL_OK || rc == WPOOL_EALREADY);
     CHECK_DISCARDED(&w, rc == WPOOL_OK ? WPOOL_DISCARD_CANCELLED : WPOOL_DISCARD_SHUTDOWN);
     s = get_stats(p);
-    CHECK_EQ(s.cancelled[WPOOL_LOW], 2 + (rc == WPOOL_OK));
+    CHECK_EQ(s.cancelled[WPOOL_LOW], 3 + (rc == WPOOL_OK));
     CHECK_EQ(s.discarded[WPOOL_LOW], 2 - (rc == WPOOL_OK));
     CHECK_LIFECYCLE_BALANCED(s);
     CHECK_EQ(wpool_discard_reason_now(), WPOOL_DISCARD_NONE);

@@ -259,6 +259,7 @@ static void cancel_before_deadline(void) {
 /* Short jobs with deadlines spread around now through two busy workers. */
 #define MIXED 3000
 static tjob mixed_jobs[MIXED];
+static int mixed_refused[MIXED];
 
 static void spin_run(tjob *j) {
     (void)j;
@@ -282,7 +283,9 @@ static void mixed_deadlines(void) {
     wpool *p = make_pool(&cfg);
     uint64_t rng = 0x9e3779b97f4a7c15ull;
     uint64_t submitted[3] = {0, 0, 0};
+    int refused = 0;
     for (int i = 0; i < n; i++) {
+        mixed_refused[i] = 0;
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
@@ -303,13 +306,26 @@ static void mixed_deadlines(void) {
             deadline = now + 3600 * SEC_NS;
         }
         int prio = (int)((rng >> 4) % 3);
-        CHECK_OK(submit_tjob(p, (wpool_priority)prio, j, deadline, WPOOL_FOREVER));
-        submitted[prio]++;
+        int rc = submit_tjob(p, (wpool_priority)prio, j, deadline, WPOOL_FOREVER);
+        if (rc == WPOOL_OK) {
+            submitted[prio]++;
+        } else {
+            /* The ring was full until the deadline: refused, never called. */
+            CHECK_RC(rc, WPOOL_ETIMEDOUT);
+            CHECK(deadline != 0 && deadline < 3600 * SEC_NS + now);
+            CHECK(wpool_now_ns() >= deadline);
+            mixed_refused[i] = 1;
+            refused++;
+        }
     }
     CHECK_OK(wpool_wait_idle(p, 60 * SEC_NS));
     int ran = 0, expired = 0;
     for (int i = 0; i < n; i++) {
         tjob *j = &mixed_jobs[i];
+        if (mixed_refused[i]) {
+            CHECK_UNTOUCHED(j);
+            continue;
+        }
         CHECK_EQ(tjob_calls(j), 1);
         if (atomic_load(&j->discards)) {
             CHECK_EQ(atomic_load(&j->reason), WPOOL_DISCARD_EXPIRED);
@@ -326,8 +342,10 @@ static void mixed_deadlines(void) {
         CHECK_EQ(s.submitted[l], submitted[l]);
     CHECK_EQ(sum3(s.expired), expired);
     CHECK_EQ(sum3(s.completed), ran);
+    CHECK_EQ(sum3(s.rejected), refused);
     CHECK_LIFECYCLE_BALANCED(s);
-    printf("mixed deadlines: %d jobs, %d ran, %d expired\n", n, ran, expired);
+    printf("mixed deadlines: %d jobs, %d ran, %d expired, %d refused at their deadline\n", n, ran,
+           expired, refused);
     wpool_destroy(p);
 }
 
