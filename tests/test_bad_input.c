@@ -217,8 +217,8 @@ static void other_rejects(wpool *p) {
 }
 
 static void strerror_distinct(void) {
-    const int codes[] = {WPOOL_OK,        WPOOL_EINVAL,  WPOOL_ENOMEM,  WPOOL_EFULL,
-                         WPOOL_ETIMEDOUT, WPOOL_ECLOSED, WPOOL_EDEADLK, WPOOL_EAGAIN};
+    const int codes[] = {WPOOL_OK,      WPOOL_EINVAL,  WPOOL_ENOMEM, WPOOL_EFULL,   WPOOL_ETIMEDOUT,
+                         WPOOL_ECLOSED, WPOOL_EDEADLK, WPOOL_EAGAIN, WPOOL_EALREADY};
     enum { NC = sizeof codes / sizeof codes[0] };
     const char *msg[NC + 1];
     for (int i = 0; i < NC; i++)
@@ -234,7 +234,7 @@ static void strerror_distinct(void) {
         }
     }
     /* Every unknown code gets the same unknown description, never NULL. */
-    const int unknown[] = {1, 42, -8, -99, INT32_MAX, INT32_MIN};
+    const int unknown[] = {1, 42, -9, -99, INT32_MAX, INT32_MIN};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         const char *m = wpool_strerror(unknown[i]);
         CHECK(m != NULL);

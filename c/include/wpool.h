@@ -18,8 +18,9 @@
  * between wpool_create() and wpool_destroy(), except where noted.
  * Ownership: the pool never owns a job's argument. For every job it accepted
  * (returned WPOOL_OK for) it makes exactly one call with it, exactly once:
- * `run`, or, for a job discarded unstarted by a shutdown whose timeout passed,
- * its `discard` callback, else the pool's wpool_config.default_discard. A
+ * `run`, or, for a job discarded unstarted (a shutdown whose timeout passed,
+ * wpool_cancel(), an expired deadline), its `discard` callback, else the
+ * pool's wpool_config.default_discard. A
  * discarded job with neither is only counted (wpool_stats.discarded): then
  * its argument is the caller's to free. A job that was not accepted (any
  * other status) is never called: the caller still owns its argument.
@@ -77,7 +78,9 @@ enum {
     WPOOL_ECLOSED = -5,   /* the pool is shut down (or shutting down)        */
     WPOOL_EDEADLK = -6,   /* called from one of the pool's own jobs, where
                              waiting would wait for itself                   */
-    WPOOL_EAGAIN = -7     /* the system refused to start a thread            */
+    WPOOL_EAGAIN = -7,    /* the system refused to start a thread            */
+    WPOOL_EALREADY = -8   /* wpool_cancel(): the job started, finished, was
+                             discarded or cancelled, or the ticket is unknown */
 };
 
 /** A timeout that never expires. */
@@ -89,15 +92,46 @@ typedef void (*wpool_fn)(void *arg);
 /**
  * A job with an optional discard callback. Exactly one of `run` and `discard`
  * is called with `arg`, once: `discard` instead of `run` when the job is
- * dropped unstarted by a shutdown whose timeout passed. `discard` may be NULL:
- * then the pool's wpool_config.default_discard is called for a discarded job,
- * or, without one, nothing (the job is still counted).
+ * dropped unstarted: by a shutdown (its timeout passed, or the job's priority
+ * was paused), by wpool_cancel(), or because its deadline passed
+ * (wpool_job_opts). wpool_discard_reason_now() says which, inside the call.
+ * `discard` may be NULL: then the pool's wpool_config.default_discard is
+ * called for a discarded job, or, without one, nothing (the job is still
+ * counted).
  */
 typedef struct wpool_task {
     wpool_fn run;
     wpool_fn discard;
     void *arg;
 } wpool_task;
+
+/**
+ * Names one accepted job, for wpool_cancel(): stored by wpool_submit_job().
+ * 0 is never a ticket ("no job"). A ticket stays unique for the pool's life;
+ * it is not a pointer, and a stale one is harmless (WPOOL_EALREADY).
+ */
+typedef uint64_t wpool_ticket;
+
+/**
+ * Options of one job (wpool_submit_job()). Zero-initialize it: every zero
+ * field means "no option", so later versions can add fields.
+ */
+typedef struct wpool_job_opts {
+    uint64_t deadline_ns; /* on the wpool_now_ns() clock: a job not started by
+                             then is discarded as expired (reason
+                             WPOOL_DISCARD_EXPIRED) when a worker reaches it,
+                             instead of run. A job taken by a worker before
+                             its deadline runs. 0: none. */
+} wpool_job_opts;
+
+/** Why a discard callback is being called: see wpool_discard_reason_now(). */
+typedef enum wpool_discard_reason {
+    WPOOL_DISCARD_NONE = 0,      /* not inside a discard callback             */
+    WPOOL_DISCARD_SHUTDOWN = 1,  /* wpool_shutdown(): its timeout passed, or
+                                    the job's priority was paused             */
+    WPOOL_DISCARD_CANCELLED = 2, /* wpool_cancel()                             */
+    WPOOL_DISCARD_EXPIRED = 3    /* its wpool_job_opts.deadline_ns passed      */
+} wpool_discard_reason;
 
 /**
  * Hook called on each pool thread as it starts (before any job) and as it
@@ -225,7 +259,10 @@ typedef struct wpool_config {
 /**
  * A snapshot of the pool's counters. Each field is read atomically, the set
  * is not: fields read at slightly different instants.
- * Per-job counts are indexed by wpool_priority.
+ * Per-job counts are indexed by wpool_priority. Every accepted job is in
+ * exactly one of queued, running, completed, discarded, cancelled and
+ * expired: once the pool is idle, submitted = completed + discarded +
+ * cancelled + expired, per priority.
  *
  * Queue waits (submit to start, over the pool's lifetime, ~6% resolution) are
  * measured for every High job, for every Normal or Low job that finds its
@@ -238,9 +275,11 @@ typedef struct wpool_stats {
     uint64_t submitted[3]; /* accepted jobs (WPOOL_OK)                      */
     uint64_t completed[3]; /* jobs whose run callback returned              */
     uint64_t discarded[3]; /* jobs discarded unstarted at shutdown          */
+    uint64_t cancelled[3]; /* jobs discarded by wpool_cancel()              */
+    uint64_t expired[3];   /* jobs discarded because their deadline passed  */
     uint64_t rejected[3];  /* submissions refused with EFULL or ETIMEDOUT   */
     uint64_t queued[3];    /* jobs waiting now (queue depth)                */
-    unsigned workers;      /* regular workers                               */
+    unsigned workers;      /* regular workers (threads alive now)           */
     unsigned busy_workers; /* threads (regular and temporary) running a job */
     unsigned temp_workers; /* temporary workers alive now                   */
     uint64_t temp_spawned, temp_retired;
@@ -258,7 +297,11 @@ typedef struct wpool_stats {
     uint64_t parks;                 /* times a thread parked (slept)        */
     uint64_t wakeups;               /* wake-ups sent to parked threads      */
     unsigned max_temp_workers;
-    int closed; /* nonzero once shutdown began          */
+    int closed;              /* nonzero once shutdown began          */
+    unsigned workers_target; /* regular workers asked for (wpool_create,
+                                wpool_set_workers); differs from workers
+                                while a resize is under way           */
+    unsigned paused;         /* bit (1 << prio) set: prio is paused   */
 } wpool_stats;
 
 /* ------------------------------------------------------------------------ */
@@ -293,8 +336,10 @@ WPOOL_API int wpool_config_check(const wpool_config *cfg, char *msg, size_t msg_
 /**
  * Stops intake at once (every later submit, and every submit still waiting
  * for room, returns WPOOL_ECLOSED), then waits up to timeout_ns for the
- * queued jobs to run and the running ones to return. Returns WPOOL_OK when
- * nothing is queued or running. If the timeout passes first, every job not
+ * queued jobs to run and the running ones to return. Jobs of a paused
+ * priority (wpool_pause()) are not waited for: once the rest is done, they
+ * are discarded (reason WPOOL_DISCARD_SHUTDOWN) on this thread. Returns
+ * WPOOL_OK when nothing is queued or running. If the timeout passes first, every job not
  * yet started is discarded (its discard callback or the pool's default one
  * is called, on this thread or a worker, instead of run) and it returns WPOOL_ETIMEDOUT without
  * waiting for the jobs still running. Calling it again is harmless: it returns WPOOL_OK once
@@ -377,14 +422,107 @@ WPOOL_API int wpool_submit_task(wpool *p, wpool_priority prio, const wpool_task 
 WPOOL_API int wpool_submit_batch(wpool *p, wpool_priority prio, const wpool_task *tasks, size_t n,
                                  uint64_t timeout_ns, size_t *accepted);
 
+/** The monotonic clock of deadlines (wpool_job_opts.deadline_ns), in
+ *  nanoseconds from an arbitrary start. Never blocks. */
+WPOOL_API uint64_t wpool_now_ns(void);
+
+/**
+ * As wpool_submit_task(), with options (opts NULL: none) and a ticket for
+ * wpool_cancel(), stored in *ticket on WPOOL_OK (ticket may be NULL; on any
+ * other status *ticket is set to 0). With a deadline, the wait for room ends
+ * at the deadline too: WPOOL_ETIMEDOUT, not accepted. A deadline already
+ * past is accepted: the job is discarded as expired when a worker reaches
+ * it. Jobs submitted without this call have no ticket; they cost nothing
+ * for these features.
+ */
+WPOOL_API int wpool_submit_job(wpool *p, wpool_priority prio, const wpool_task *t,
+                               const wpool_job_opts *opts, uint64_t timeout_ns,
+                               wpool_ticket *ticket);
+
+/**
+ * Cancels a queued job. Returns WPOOL_OK when the job was still queued: it
+ * will never run, and its discard callback (reason WPOOL_DISCARD_CANCELLED)
+ * has been called exactly once, on this thread, before this returns.
+ * Returns WPOOL_EALREADY when the job started (it then runs to its end; a
+ * job cannot cancel itself), finished, was discarded or cancelled before,
+ * or the ticket names no job of p; WPOOL_EINVAL when p is NULL or ticket 0.
+ * Works in every state of the pool: paused, shutting down (a cancelled job
+ * is not waited for), and from inside a job or a discard callback. Never
+ * blocks beyond the discard callback: racing a worker that is taking the
+ * job, exactly one of them wins.
+ */
+WPOOL_API int wpool_cancel(wpool *p, wpool_ticket ticket);
+
+/**
+ * Why the discard callback running on this thread was called
+ * (wpool_discard_reason), or WPOOL_DISCARD_NONE outside one. Never blocks.
+ */
+WPOOL_API wpool_discard_reason wpool_discard_reason_now(void);
+
+/* ------------------------------------------------------------------------ */
+/* Runtime control                                                           */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Sets the number of regular workers (0: one per online CPU, as in
+ * wpool_config.workers). Growing starts the new threads before it returns
+ * (from the calling thread: with WPOOL_OS_PRIORITY_INHERIT they take its
+ * priority; the lower levels are absolute, apart from BELOW on Linux).
+ * Shrinking returns at once: each surplus worker (the highest-numbered)
+ * exits as soon as it is between jobs (a running job is never interrupted;
+ * the busy count may stay above the new size until those jobs end), and its
+ * queued work goes to the others. Their stop hooks run then. Returns
+ * WPOOL_OK, WPOOL_EINVAL (p NULL, workers > WPOOL_MAX_WORKERS), WPOOL_ECLOSED
+ * (shutdown began: nothing changes), WPOOL_ENOMEM or WPOOL_EAGAIN (the
+ * system refused a thread: the workers started before stay, and
+ * wpool_stats.workers_target says how many were asked for). Callable from a
+ * job (a worker may shrink the pool below itself: it exits after that job).
+ * Calls are serialized; blocks while it starts threads or joins exited ones.
+ */
+WPOOL_API int wpool_set_workers(wpool *p, unsigned workers);
+
+/**
+ * Sets max_temp_workers (at most WPOOL_MAX_WORKERS; the spares are
+ * min(temp_spares, n)). Raising it takes effect at once (and starts the
+ * spawner thread, from the calling thread, if the pool had none); lowering
+ * it retires surplus idle temporary workers at once and busy ones when their
+ * job ends. 0: no temporary workers (the spawner thread stays, parked).
+ * Returns WPOOL_OK, WPOOL_EINVAL, WPOOL_ECLOSED, WPOOL_ENOMEM or WPOOL_EAGAIN,
+ * as wpool_set_workers().
+ */
+WPOOL_API int wpool_set_max_temp_workers(wpool *p, unsigned n);
+
+/**
+ * Pauses a priority: its queued jobs stay queued and no worker starts them
+ * (jobs already running go on); intake stays open (submissions queue, and
+ * wait for room when the queue is full). Other priorities are not affected.
+ * Idempotent. A paused priority counts as idle for wpool_wait_idle() and
+ * wpool_shutdown(): they do not wait for its queued jobs (shutdown discards
+ * them, reason WPOOL_DISCARD_SHUTDOWN, once the other jobs are done, and
+ * returns WPOOL_OK; resume first to have them run). wpool_cancel() works on
+ * paused jobs; their deadlines are looked at only when they are taken.
+ * Returns WPOOL_OK, WPOOL_EINVAL (p NULL, prio out of range) or
+ * WPOOL_ECLOSED (shutdown began: nothing changes). Never blocks.
+ */
+WPOOL_API int wpool_pause(wpool *p, wpool_priority prio);
+
+/**
+ * Resumes a paused priority: its queued jobs are woken for at once. Idempotent;
+ * allowed during a shutdown (jobs not yet discarded then run). Returns
+ * WPOOL_OK or WPOOL_EINVAL. Never blocks.
+ */
+WPOOL_API int wpool_resume(wpool *p, wpool_priority prio);
+
 /* ------------------------------------------------------------------------ */
 /* Waiting and introspection                                                 */
 /* ------------------------------------------------------------------------ */
 
 /**
  * Waits up to timeout_ns until nothing is queued or running (intake stays
- * open: new work may arrive right after). Returns WPOOL_OK, WPOOL_ETIMEDOUT,
- * or WPOOL_EDEADLK when called from one of this pool's own jobs. Blocks.
+ * open: new work may arrive right after). Jobs queued at a paused priority
+ * (wpool_pause()) do not count: it returns once they are all that is left.
+ * Returns WPOOL_OK, WPOOL_ETIMEDOUT, or WPOOL_EDEADLK when called from one of
+ * this pool's own jobs. Blocks.
  */
 WPOOL_API int wpool_wait_idle(wpool *p, uint64_t timeout_ns);
 

@@ -51,6 +51,14 @@
 #define WP_PRINTF_FORMAT(fmt, first)
 #endif
 
+/* A branch taken rarely (a job with a ticket on the pop path): keep it out of
+ * the straight-line code. */
+#if defined(__GNUC__)
+#define WP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define WP_UNLIKELY(x) (x)
+#endif
+
 /* Where the calling function's frame is on the stack (not a local's address:
  * AddressSanitizer may move locals to a heap-allocated fake stack). */
 #if defined(WP_MSVC)

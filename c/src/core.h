@@ -53,10 +53,13 @@
 /* park_state values: the futex word each thread sleeps on. */
 enum { WP_AWAKE = 0, WP_SLEEPING = 1, WP_NOTIFIED = 2 };
 
-/* Temporary worker slot states (guarded by wpool.temp_lock). FREE: no thread,
- * or only a retired one finishing its stop hook (detached, counted in
- * temp_exiting); RUNNING: a live thread; EXITED: a thread that left because
- * of wpool_destroy, to be joined by teardown. */
+/* Worker slot states (guarded by wpool.temp_lock). Temporary workers: FREE:
+ * no thread, or only a retired one finishing its stop hook (detached,
+ * counted in temp_exiting); RUNNING: a live thread; EXITED: a thread that
+ * left because of wpool_destroy, to be joined by teardown. Regular workers:
+ * FREE: never started, or joined; RUNNING; EXITED: left because
+ * wpool_set_workers shrank the pool, to be joined by the next grow or by
+ * teardown. */
 enum { WP_SLOT_FREE = 0, WP_SLOT_RUNNING = 1, WP_SLOT_EXITED = 2 };
 
 /* Counters written by exactly one thread (the worker owning them) and read by
@@ -78,7 +81,7 @@ typedef struct wp_worker {
     struct wpool *pool;
     unsigned index;
     bool temporary;
-    int slot_state;   /* temporary workers only; guarded by temp_lock */
+    int slot_state;   /* guarded by temp_lock */
     bool spare_start; /* temporary: started as a spare (idle), set before its start */
     wp_thread thread;
 } wp_worker;
@@ -94,6 +97,7 @@ struct wpool {
     /* Threads not idle (running, looking for work, or just started). Changes
      * only when a thread goes idle or wakes, never per job. */
     _Alignas(WP_CACHE_LINE) _Atomic uint32_t busy;
+    _Atomic uint32_t workers_alive; /* regular worker threads not exited */
     _Atomic uint32_t temp_alive;
     _Atomic uint32_t temp_idle;      /* temporary workers counted idle (parked, or
                                         polling before they park) */
@@ -108,22 +112,33 @@ struct wpool {
     _Alignas(WP_CACHE_LINE) _Atomic int closed; /* shutdown began */
     _Atomic int discarding;                     /* a shutdown timed out: discard, don't run */
     _Atomic int stop;                           /* wpool_destroy: threads exit */
-    wp_spinlock temp_lock;
+    wp_spinlock temp_lock;                      /* slot states, starting and retiring */
+    _Atomic uint32_t resize_lock;               /* serializes wpool_set_*: 1 held, 2 contended */
 
     /* Slow-path counters. */
     _Alignas(WP_CACHE_LINE) _Atomic uint64_t discarded[WPOOL_PRIORITIES];
+    _Atomic uint64_t cancelled[WPOOL_PRIORITIES];
+    _Atomic uint64_t expired[WPOOL_PRIORITIES];
     _Atomic uint64_t rejected[WPOOL_PRIORITIES];
     _Atomic uint64_t temp_spawned, temp_retired, temp_spawn_failures;
     _Atomic uint64_t parks, wakeups, starvation_promotions;
 
+    /* Read on every job (workers_target) or wake-up; written only by
+     * wpool_set_workers() and wpool_set_max_temp_workers(). Relaxed loads:
+     * each reader re-checks what it decides under temp_lock or by a later
+     * seq_cst look (worker.c). */
+    _Alignas(WP_CACHE_LINE) _Atomic uint32_t workers_target;
+    _Atomic uint32_t max_temp;
+    _Atomic uint32_t spares;          /* min(cfg_spares, max_temp): kept parked */
+    _Atomic uint32_t mask_words;      /* sleep_mask words in use */
+    _Atomic uint32_t temp_mask_words; /* temp_sleep_mask words in use */
+    _Atomic uint32_t worker_slots;    /* workers[] entries allocated (never fewer) */
+    _Atomic uint32_t temp_slots;      /* temps[] entries allocated (never fewer) */
+    _Atomic int has_spawner;          /* the spawner thread was started */
     /* Immutable after wpool_create(). */
-    _Alignas(WP_CACHE_LINE) unsigned nworkers;
-    unsigned max_temp;
-    unsigned spares; /* temporary workers kept parked (at most max_temp) */
+    unsigned cfg_spares; /* wpool_config.temp_spares */
     int worker_os_priority;
-    bool has_spawner;  /* the spawner thread was started (max_temp > 0) */
     wp_thread spawner; /* starts temporary workers (worker.c) */
-    unsigned mask_words, temp_mask_words;
     uint64_t temp_idle_ns;
     uint64_t starve_ticks; /* 0: strict priority */
     int pin_workers;
@@ -132,17 +147,50 @@ struct wpool {
     void *hook_ctx;
     wpool_fn default_discard; /* for jobs submitted without a discard callback */
     char name[WP_NAME_PREFIX_MAX + 1];
-    wp_worker *workers; /* nworkers */
-    wp_worker *temps;   /* max_temp slots */
+    /* Slot tables: entries below worker_slots / temp_slots point to their
+     * worker, written before the count is raised (release) and never freed
+     * before teardown, so that a reader that loads the count (acquire) may
+     * read them. */
+    wp_worker *workers[WPOOL_MAX_WORKERS];
+    wp_worker *temps[WPOOL_MAX_WORKERS];
 };
 
+/* Relaxed reads of the resizable limits (see struct wpool). */
+static inline unsigned wp_max_temp(wpool *p) {
+    return atomic_load_explicit(&p->max_temp, memory_order_relaxed);
+}
+static inline unsigned wp_spares(wpool *p) {
+    return atomic_load_explicit(&p->spares, memory_order_relaxed);
+}
+static inline unsigned wp_worker_slots(wpool *p) {
+    /* acquire: the table entries below it are written (struct wpool). */
+    return atomic_load_explicit(&p->worker_slots, memory_order_acquire);
+}
+static inline unsigned wp_temp_slots(wpool *p) {
+    /* acquire: as wp_worker_slots(). */
+    return atomic_load_explicit(&p->temp_slots, memory_order_acquire);
+}
+
+/* Sets the reason wpool_discard_reason_now() reports on this thread and
+ * returns the one it replaced (a discard callback may cancel a job: pool.c). */
+wpool_discard_reason wp_swap_discard_reason(wpool_discard_reason why);
+
 /* Discards a job that will never run: its discard callback (or the pool's
- * default), then the count. The one place a job is discarded. */
-static inline void wp_discard_job(wpool *p, const wpool_task *t, int prio) {
+ * default), then the count of its reason. The one place a job is discarded. */
+static inline void wp_discard_job(wpool *p, const wpool_task *t, int prio,
+                                  wpool_discard_reason why) {
     wpool_fn discard = t->discard ? t->discard : p->default_discard;
-    if (discard) discard(t->arg);
-    /* release: read by quiescent() (docs/PARKING.md, rule 4). */
-    atomic_fetch_add_explicit(&p->discarded[prio], 1, memory_order_release);
+    if (discard) {
+        wpool_discard_reason outer = wp_swap_discard_reason(why);
+        discard(t->arg);
+        wp_swap_discard_reason(outer);
+    }
+    _Atomic uint64_t *count = why == WPOOL_DISCARD_CANCELLED ? &p->cancelled[prio]
+                              : why == WPOOL_DISCARD_EXPIRED ? &p->expired[prio]
+                                                             : &p->discarded[prio];
+    /* seq_cst: read by quiescent() (docs/PARKING.md, rule 4); a canceller,
+     * counted nowhere as busy, then looks at idle_waiters (wpool_cancel). */
+    atomic_fetch_add_explicit(count, 1, memory_order_seq_cst);
 }
 
 /* Owner-only increment of a counter that others read. release: a reader

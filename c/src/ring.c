@@ -14,6 +14,7 @@ int wp_ring_init(wp_ring *r, uint32_t capacity) {
     for (uint32_t i = 0; i < capacity; i++) {
         atomic_init(&r->slots[i].seq, i);
         atomic_init(&r->slots[i].stamp, 0);
+        atomic_init(&r->slots[i].tomb, WP_TOMB_NONE);
         r->slots[i].task = (wpool_task){NULL, NULL, NULL};
     }
     atomic_init(&r->tail, 0);
@@ -21,12 +22,32 @@ int wp_ring_init(wp_ring *r, uint32_t capacity) {
     atomic_init(&r->room_wanted, 0);
     atomic_init(&r->room_waiters, 0);
     atomic_init(&r->room_epoch, 0);
+    atomic_init(&r->skipped, 0);
+    atomic_init(&r->paused, 0);
+    atomic_init(&r->deadlines, NULL);
     return WPOOL_OK;
+}
+
+uint64_t *wp_ring_deadlines(wp_ring *r) {
+    /* acquire: pairs with the winning CAS below, so the table is initialized. */
+    uint64_t *table = atomic_load_explicit(&r->deadlines, memory_order_acquire);
+    if (table) return table;
+    uint64_t *mine = wp_os_alloc((size_t)r->capacity * sizeof(uint64_t));
+    if (!mine) return NULL;
+    memset(mine, 0, (size_t)r->capacity * sizeof(uint64_t));
+    /* acq_rel: publishes our table, or acquires the one that won. */
+    if (atomic_compare_exchange_strong_explicit(&r->deadlines, &table, mine, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return mine;
+    wp_os_free(mine);
+    return table;
 }
 
 void wp_ring_destroy(wp_ring *r) {
     wp_os_free(r->slots);
     r->slots = NULL;
+    wp_os_free(atomic_load_explicit(&r->deadlines, memory_order_relaxed));
+    atomic_store_explicit(&r->deadlines, NULL, memory_order_relaxed);
 }
 
 uint64_t wp_ring_close(wp_ring *r) {

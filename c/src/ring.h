@@ -32,24 +32,45 @@
  * producer's position, so the ring would never report full. */
 #define WP_RING_MIN_CAPACITY 2u
 
-/* One job: 40 bytes, packed. Padding slots to a cache line each would stop a
+/* One job: 48 bytes, packed. Padding slots to a cache line each would stop a
  * producer filling slot i and a consumer emptying slot i-1 from sharing a line,
  * but measured here it doubles the cost per job (50-100 ns against 22-43 ns
  * for a bare handoff): every job then moves a whole line between cores twice
- * per lap, while packed slots move 1.6 jobs per line. */
+ * per lap, while packed slots move 1.3 jobs per line. */
 typedef struct wp_slot {
     _Atomic uint64_t seq;
     /* Submission time in ticks, 0 when the job is not sampled. Atomic because
      * starvation checks peek at the head slot's stamp without owning it. */
     _Atomic uint64_t stamp;
+    /* The tomb word: pos << WP_TOMB_SHIFT | WP_TOMB_* flags, written only for
+     * a job submitted with wpool_submit_job() (a ticket, perhaps a deadline).
+     * A plain submit leaves an older position's value here, which names
+     * another job: the pop compares the position and goes on. So the fast
+     * path gains no store, and a pop one load of a word beside seq. */
+    _Atomic uint64_t tomb;
     wpool_task task;
 } wp_slot;
+
+#define WP_TOMB_SHIFT     3
+#define WP_TOMB_DEADLINE  1u /* the ring's deadlines[] holds this job's deadline */
+#define WP_TOMB_CLAIMED   2u /* a canceller is deciding (wp_ring_cancel) */
+#define WP_TOMB_CANCELLED 4u /* cancelled and discarded: a pop skips it */
+/* A tomb naming no position (2^61 - 1): a new slot's. */
+#define WP_TOMB_NONE UINT64_MAX
+
+/* What a push of a job with a ticket (wpool_submit_job) carries beside it. */
+typedef struct wp_job_extra {
+    uint64_t deadline;   /* wpool_job_opts.deadline_ns; 0: none */
+    uint64_t *deadlines; /* the ring's deadline table, when deadline != 0 */
+    uint64_t pos;        /* out: the position the job took */
+} wp_job_extra;
 
 enum { WP_RING_OK = 0, WP_RING_FULL = 1, WP_RING_IS_CLOSED = 2, WP_RING_TIMED_OUT = 3 };
 
 typedef struct wp_ring {
     _Alignas(WP_CACHE_LINE) _Atomic uint64_t tail; /* producers' line */
     _Alignas(WP_CACHE_LINE) _Atomic uint64_t head; /* consumers' line */
+    _Atomic uint64_t skipped; /* cancelled jobs a pop skipped (the head's writers) */
     /* Read-mostly line: written only by producers that wait for room and by
      * consumers that wake them (room.h). */
     _Alignas(WP_CACHE_LINE) wp_slot *slots;
@@ -64,10 +85,17 @@ typedef struct wp_ring {
     wpool_room_fn on_room;
     void *room_ctx;
     wpool_priority prio;
+    /* Nonzero: wpool_pause(); consumers take nothing. Written rarely. */
+    _Atomic uint32_t paused;
+    /* Deadlines of the jobs whose tomb has WP_TOMB_DEADLINE, one per slot:
+     * allocated by the first such job (wp_ring_deadlines), NULL before. */
+    _Atomic(uint64_t *) deadlines;
 } wp_ring;
 
 /* capacity must be a power of two. Returns WPOOL_OK or WPOOL_ENOMEM. */
 int wp_ring_init(wp_ring *r, uint32_t capacity);
+/* The deadline table, allocated on first use (NULL: out of memory). */
+uint64_t *wp_ring_deadlines(wp_ring *r);
 void wp_ring_destroy(wp_ring *r);
 /* Closes the ring to producers; returns the number of positions ever claimed. */
 uint64_t wp_ring_close(wp_ring *r);
@@ -81,8 +109,13 @@ uint64_t wp_ring_close(wp_ring *r);
 
 /* Queues *t. The job is stamped with the tick clock when its position is a
  * multiple of sample_mask + 1 (a power of two) or the ring was empty;
- * wp_ring_pop() then returns its ticks, else 0: "not sampled". */
-static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_mask) {
+ * wp_ring_pop() then returns its ticks, else 0: "not sampled". With a
+ * ticket (`ticketed`: wpool_submit_job), the job's tomb word is written,
+ * with its deadline (0: none; then `deadlines` is the ring's table), and its
+ * position stored in *pos_out. Inlined with constants by both callers. */
+static inline int wp_ring_push_job(wp_ring *r, const wpool_task *t, uint64_t sample_mask,
+                                   bool ticketed, uint64_t deadline, uint64_t *deadlines,
+                                   uint64_t *pos_out) {
     uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
     wp_backoff contended;
     wp_backoff_init(&contended, 0, WP_RING_CAS_BACKOFF_LIMIT);
@@ -116,6 +149,17 @@ static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_
         }
     }
     s->task = *t;
+    if (ticketed) {
+        uint64_t tomb = pos << WP_TOMB_SHIFT;
+        if (deadline) {
+            deadlines[pos & r->mask] = deadline;
+            tomb |= WP_TOMB_DEADLINE;
+        }
+        /* release: a canceller that reads this tomb reads the task after it
+         * (wp_ring_cancel); the pop reads both after seq, below. */
+        atomic_store_explicit(&s->tomb, tomb, memory_order_release);
+        *pos_out = pos;
+    }
     /* Sampled: every (sample_mask + 1)-th position, and any job queued behind
      * an empty ring (the previous position already taken and freed), so a
      * trickle of jobs is measured whole and a burst one job in N. */
@@ -128,9 +172,28 @@ static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_
     return WP_RING_OK;
 }
 
-/* Takes the job at head into *out, with its stamp (0: not sampled). False
- * when the ring is empty or the job at head is not published yet. */
-static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp) {
+static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_mask) {
+    return wp_ring_push_job(r, t, sample_mask, false, 0, NULL, NULL);
+}
+
+/* A pop found the tomb of a job with a ticket: waits while a canceller holds
+ * it (a few instructions: wp_ring_cancel), then returns its final value. */
+static inline uint64_t wp_ring_settle_tomb(wp_slot *s, uint64_t tomb) {
+    wp_backoff b;
+    wp_backoff_init(&b, 0, WP_BACKOFF_SNOOZE_LIMIT);
+    while (tomb & WP_TOMB_CLAIMED) {
+        wp_backoff_snooze(&b);
+        /* acquire: pairs with the canceller's release of its decision, so
+         * its read of the task is done before we free the slot. */
+        tomb = atomic_load_explicit(&s->tomb, memory_order_acquire);
+    }
+    return tomb;
+}
+
+/* Takes the job at head into *out, with its stamp (0: not sampled) and its
+ * deadline (0: none). False when the ring is empty or the job at head is not
+ * published yet. Cancelled jobs are skipped (freed and counted in skipped). */
+static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uint64_t *deadline) {
     uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
     wp_backoff contended;
     wp_backoff_init(&contended, 0, WP_RING_CAS_BACKOFF_LIMIT);
@@ -142,10 +205,31 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp) {
         int64_t dif = (int64_t)(seq - (pos + 1));
         if (dif == 0) {
             /* seq_cst: ordered before the consumer's look at room_wanted
-             * (docs/PARKING.md, rule 3). */
+             * (docs/PARKING.md, rule 3) and at the tomb below. */
             if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1, memory_order_seq_cst,
-                                                      memory_order_relaxed))
+                                                      memory_order_relaxed)) {
+                /* seq_cst: after our head CAS, against a canceller's claim of
+                 * the tomb then its look at head (wp_ring_cancel): one of us
+                 * sees the other. */
+                uint64_t tomb = atomic_load_explicit(&s->tomb, memory_order_seq_cst);
+                *deadline = 0;
+                if (WP_UNLIKELY((tomb >> WP_TOMB_SHIFT) == pos)) {
+                    tomb = wp_ring_settle_tomb(s, tomb);
+                    if (tomb & WP_TOMB_CANCELLED) {
+                        /* release: as below; the canceller already discarded it. */
+                        atomic_store_explicit(&s->seq, pos + r->mask + 1, memory_order_release);
+                        atomic_fetch_add_explicit(&r->skipped, 1, memory_order_release);
+                        pos = atomic_load_explicit(&r->head, memory_order_relaxed);
+                        continue;
+                    }
+                    /* relaxed: the table pointer and entry were written before
+                     * the producer's release of seq, which we acquired. */
+                    if (tomb & WP_TOMB_DEADLINE)
+                        *deadline = atomic_load_explicit(&r->deadlines,
+                                                         memory_order_relaxed)[pos & r->mask];
+                }
                 break;
+            }
             wp_backoff_spin(&contended);
         } else if (dif < 0) {
             return false; /* empty, or the job at head is not published yet */
@@ -157,6 +241,38 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp) {
     *stamp = atomic_load_explicit(&s->stamp, memory_order_relaxed);
     /* release: our reads of the slot happen before its next producer writes. */
     atomic_store_explicit(&s->seq, pos + r->mask + 1, memory_order_release);
+    return true;
+}
+
+/* Cancels the job at pos if it is a job with a ticket that no consumer has
+ * taken: then copies it into *out (the caller discards it) and returns true;
+ * a pop skips it. False: it was taken (it runs or ran), cancelled before, or
+ * pos names no ticketed job. The canceller claims the tomb, then looks at
+ * head (seq_cst both), while a pop moves head, then looks at the tomb: if we
+ * see head still at or before pos, the pop of pos is later and sees our
+ * claim, and waits for our decision (wp_ring_settle_tomb); if not, it may
+ * have read the tomb before our claim and be running the job, so we let go.
+ * A rare path: a few atomics, no search, nothing on the pop's fast path. */
+static inline bool wp_ring_cancel(wp_ring *r, uint64_t pos, wpool_task *out) {
+    wp_slot *s = &r->slots[pos & r->mask];
+    uint64_t tomb = atomic_load_explicit(&s->tomb, memory_order_relaxed);
+    if ((tomb & ~(uint64_t)WP_TOMB_DEADLINE) != pos << WP_TOMB_SHIFT) return false;
+    /* seq_cst: the claim, ordered before our look at head (above); acquire
+     * in it: the task stored before the producer's release of the tomb. */
+    if (!atomic_compare_exchange_strong_explicit(&s->tomb, &tomb, tomb | WP_TOMB_CLAIMED,
+                                                 memory_order_seq_cst, memory_order_relaxed))
+        return false;
+    if (atomic_load_explicit(&r->head, memory_order_seq_cst) > pos) {
+        /* Taken. Let go, unless the slot has moved on (a new producer's tomb). */
+        uint64_t claimed = tomb | WP_TOMB_CLAIMED;
+        /* release: the pop waiting for us reads it (wp_ring_settle_tomb). */
+        atomic_compare_exchange_strong_explicit(&s->tomb, &claimed, tomb, memory_order_release,
+                                                memory_order_relaxed);
+        return false;
+    }
+    *out = s->task;
+    /* release: our read of the task happens before the pop frees the slot. */
+    atomic_store_explicit(&s->tomb, tomb | WP_TOMB_CANCELLED, memory_order_release);
     return true;
 }
 
@@ -181,6 +297,13 @@ static inline bool wp_ring_published(wp_ring *r) {
  * re-checks of rules 1 and 3 and the quiescence check of rule 4 read it. */
 static inline uint64_t wp_ring_accepted(wp_ring *r) {
     return atomic_load_explicit(&r->tail, memory_order_seq_cst) & ~WP_RING_CLOSED;
+}
+
+/* Whether wpool_pause() holds the ring. seq_cst: the re-checks of rules 1
+ * and 4 read it after their announcement, against wpool_resume()'s store then
+ * its look at the sleep masks. */
+static inline bool wp_ring_paused(wp_ring *r) {
+    return atomic_load_explicit(&r->paused, memory_order_seq_cst) != 0;
 }
 
 static inline bool wp_ring_is_closed(wp_ring *r) {

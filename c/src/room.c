@@ -29,16 +29,19 @@
 #define WP_ROOM_PATIENCE_NS     1000000u
 #define WP_ROOM_PATIENCE_MAX_NS 64000000u
 
-int wp_room_wait(wpool *p, int prio, const wpool_task *t, uint64_t timeout_ns) {
+int wp_room_wait(wpool *p, int prio, const wpool_task *t, uint64_t deadline, wp_job_extra *job) {
     wp_ring *r = &p->rings[prio];
-    uint64_t deadline = wp_deadline(timeout_ns), threshold = wp_room_threshold(r);
+    uint64_t threshold = wp_room_threshold(r);
     uint64_t patience = WP_ROOM_PATIENCE_NS;
     bool spun = false;
     int rc;
     atomic_fetch_add_explicit(&r->room_waiters, 1, memory_order_relaxed);
     for (;;) {
-        if ((rc = wp_ring_push(r, t, r->sample_mask)) != WP_RING_FULL) break;
-        if (timeout_ns != WPOOL_FOREVER && wp_now_ns() >= deadline) {
+        rc = job ? wp_ring_push_job(r, t, r->sample_mask, true, job->deadline, job->deadlines,
+                                    &job->pos)
+                 : wp_ring_push(r, t, r->sample_mask);
+        if (rc != WP_RING_FULL) break;
+        if (deadline != UINT64_MAX && wp_now_ns() >= deadline) {
             rc = WP_RING_TIMED_OUT;
             break;
         }

@@ -69,8 +69,9 @@ void wp_room_release(wp_ring *r);
  * (P1, P2 of rule 3, without the wait). */
 int wp_room_want(wp_ring *r);
 
-/* Waits for room in the ring of prio and queues *t. Returns WPOOL_OK,
- * WPOOL_ETIMEDOUT or WPOOL_ECLOSED. */
-int wp_room_wait(wpool *p, int prio, const wpool_task *t, uint64_t timeout_ns);
+/* Waits for room in the ring of prio until the wp_now_ns() deadline
+ * (UINT64_MAX: none) and queues *t, with a ticket when job is not NULL.
+ * Returns WPOOL_OK, WPOOL_ETIMEDOUT or WPOOL_ECLOSED. */
+int wp_room_wait(wpool *p, int prio, const wpool_task *t, uint64_t deadline, wp_job_extra *job);
 
 #endif /* WP_ROOM_H */

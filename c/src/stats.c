@@ -54,11 +54,13 @@ int wpool_get_stats(wpool *p, wpool_stats *out) {
     memset(out, 0, sizeof *out);
     uint64_t hist[WPOOL_PRIORITIES][WP_HIST_BUCKETS];
     memset(hist, 0, sizeof hist);
-    for (unsigned i = 0; i < p->nworkers; i++)
-        add_worker(out, hist, &p->workers[i]);
-    /* Temporary slots keep their counters across the threads that used them. */
-    for (unsigned i = 0; i < p->max_temp; i++)
-        add_worker(out, hist, &p->temps[i]);
+    /* Slots keep their counters across the threads that used them (a
+     * retired temporary worker, a regular one that left after a shrink). */
+    unsigned slots = wp_worker_slots(p), temp_slots = wp_temp_slots(p);
+    for (unsigned i = 0; i < slots; i++)
+        add_worker(out, hist, p->workers[i]);
+    for (unsigned i = 0; i < temp_slots; i++)
+        add_worker(out, hist, p->temps[i]);
     for (int prio = 0; prio < WPOOL_PRIORITIES; prio++) {
         wp_ring *r = &p->rings[prio];
         /* Taken before accepted, so queued never underflows. */
@@ -67,8 +69,16 @@ int wpool_get_stats(wpool *p, wpool_stats *out) {
         /* accepted is read later than taken: under load their difference can
          * pass what the ring holds at any one instant; never report more. */
         out->queued[prio] = accepted - taken < r->capacity ? accepted - taken : r->capacity;
+        /* Cancelled jobs no pop has skipped yet are still between taken and
+         * accepted, but no longer queued. */
+        uint64_t tombs = atomic_load_explicit(&p->cancelled[prio], memory_order_relaxed) -
+                         atomic_load_explicit(&r->skipped, memory_order_relaxed);
+        out->queued[prio] = tombs < out->queued[prio] ? out->queued[prio] - tombs : 0;
         out->capacity[prio] = r->capacity;
         out->discarded[prio] = atomic_load_explicit(&p->discarded[prio], memory_order_relaxed);
+        out->cancelled[prio] = atomic_load_explicit(&p->cancelled[prio], memory_order_relaxed);
+        out->expired[prio] = atomic_load_explicit(&p->expired[prio], memory_order_relaxed);
+        if (atomic_load_explicit(&r->paused, memory_order_relaxed)) out->paused |= 1u << prio;
         out->rejected[prio] = atomic_load_explicit(&p->rejected[prio], memory_order_relaxed);
         /* A bucket's middle can lie past the largest wait seen: cap it. */
         uint64_t p50 = percentile(hist[prio], 0.50);
@@ -78,11 +88,12 @@ int wpool_get_stats(wpool *p, wpool_stats *out) {
         out->wait_mean_ns[prio] =
             out->wait_count[prio] ? out->wait_sum_ns[prio] / out->wait_count[prio] : 0;
     }
-    out->workers = p->nworkers;
+    out->workers = atomic_load_explicit(&p->workers_alive, memory_order_relaxed);
+    out->workers_target = atomic_load_explicit(&p->workers_target, memory_order_relaxed);
     for (int prio = 0; prio < WPOOL_PRIORITIES; prio++)
         out->busy_workers += (unsigned)out->running[prio];
     out->temp_workers = atomic_load_explicit(&p->temp_alive, memory_order_relaxed);
-    out->max_temp_workers = p->max_temp;
+    out->max_temp_workers = wp_max_temp(p);
     out->temp_spawned = atomic_load_explicit(&p->temp_spawned, memory_order_relaxed);
     out->temp_retired = atomic_load_explicit(&p->temp_retired, memory_order_relaxed);
     out->temp_spawn_failures = atomic_load_explicit(&p->temp_spawn_failures, memory_order_relaxed);
@@ -136,6 +147,10 @@ int wpool_stats_prometheus(const wpool_stats *s, char *buf, size_t size) {
              s->completed);
     per_prio(&t, "jobs_discarded_total", "counter", "Jobs discarded unstarted at shutdown.",
              s->discarded);
+    per_prio(&t, "jobs_cancelled_total", "counter", "Queued jobs discarded by wpool_cancel.",
+             s->cancelled);
+    per_prio(&t, "jobs_expired_total", "counter",
+             "Jobs discarded because their deadline passed before they started.", s->expired);
     per_prio(&t, "jobs_rejected_total", "counter", "Submissions refused: queue full or timeout.",
              s->rejected);
     per_prio(&t, "jobs_queued", "gauge", "Jobs waiting in the queue.", s->queued);
@@ -155,6 +170,13 @@ int wpool_stats_prometheus(const wpool_stats *s, char *buf, size_t size) {
              (unsigned long long)s->wait_count[i]);
     }
     scalar(&t, "workers", "gauge", "Regular worker threads.", s->workers);
+    scalar(&t, "workers_target", "gauge", "Regular worker threads asked for.", s->workers_target);
+    {
+        uint64_t paused[WPOOL_PRIORITIES];
+        for (int i = 0; i < WPOOL_PRIORITIES; i++)
+            paused[i] = (s->paused >> i) & 1u;
+        per_prio(&t, "paused", "gauge", "1 while the priority is paused.", paused);
+    }
     scalar(&t, "busy_workers", "gauge", "Threads running a job.", s->busy_workers);
     scalar(&t, "temp_workers", "gauge", "Temporary workers alive.", s->temp_workers);
     scalar(&t, "temp_workers_max", "gauge", "Temporary worker limit.", s->max_temp_workers);

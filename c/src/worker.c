@@ -44,7 +44,10 @@
 #define WP_HELP_STACK_SHARE    32u
 #define WP_HELP_FALLBACK_DEPTH 64u
 
-enum { WP_WORK, WP_EXIT, WP_RETIRE, WP_STAY };
+/* Why a worker's wait ended: work; wpool_destroy; a temporary worker's TTL
+ * passed or its limit was lowered (it retires, or stays a spare); a regular
+ * worker is surplus after wpool_set_workers (it leaves). */
+enum { WP_WORK, WP_EXIT, WP_RETIRE, WP_STAY, WP_SHRINK };
 
 static WP_THREAD_LOCAL wp_worker *wp_self;
 /* This pool thread is counted idle (not in `busy`): between its last job and
@@ -64,9 +67,20 @@ wp_worker *wp_current_worker(void) {
 /* Taking jobs                                                               */
 /* ------------------------------------------------------------------------ */
 
-static inline bool pop_level(wpool *p, int prio, wpool_task *t, uint64_t *stamp) {
+/* A regular worker that wpool_set_workers made surplus (a hint: relaxed, one
+ * load of a read-mostly line per job; leave_for_shrink decides). */
+static inline bool surplus(wpool *p, const wp_worker *w) {
+    return !w->temporary &&
+           WP_UNLIKELY(w->index >= atomic_load_explicit(&p->workers_target, memory_order_relaxed));
+}
+
+static inline bool pop_level(wpool *p, int prio, wpool_task *t, uint64_t *stamp,
+                             uint64_t *deadline) {
     wp_ring *r = &p->rings[prio];
-    if (!wp_ring_pop(r, t, stamp)) return false;
+    /* relaxed: wpool_pause() promises nothing about a job being taken as it
+     * is called; the flag shares the line of r->slots, read anyway. */
+    if (atomic_load_explicit(&r->paused, memory_order_relaxed)) return false;
+    if (!wp_ring_pop(r, t, stamp, deadline)) return false;
     wp_room_wake(r); /* rule 3 */
     return true;
 }
@@ -102,27 +116,28 @@ static int starving_level(wpool *p, bool *ahead) {
  * a free worker start newer jobs while older ones waited behind another
  * worker's long job, and taking those first cost more than it saved. See
  * docs/PARKING.md, rule 5.) */
-static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t *stamp) {
+static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t *stamp,
+                     uint64_t *deadline) {
     if (w->temporary) {
         *prio = WPOOL_HIGH;
-        return pop_level(p, WPOOL_HIGH, t, stamp);
+        return pop_level(p, WPOOL_HIGH, t, stamp, deadline);
     }
     if (p->starve_ticks) {
         bool ahead = false;
         int lvl = starving_level(p, &ahead);
-        if (lvl > 0 && pop_level(p, lvl, t, stamp)) {
+        if (lvl > 0 && pop_level(p, lvl, t, stamp, deadline)) {
             if (ahead)
                 atomic_fetch_add_explicit(&p->starvation_promotions, 1, memory_order_relaxed);
             *prio = lvl;
             return true;
         }
     }
-    if (pop_level(p, WPOOL_HIGH, t, stamp)) {
+    if (pop_level(p, WPOOL_HIGH, t, stamp, deadline)) {
         *prio = WPOOL_HIGH;
         return true;
     }
     for (int lvl = WPOOL_NORMAL; lvl <= WPOOL_LOW; lvl++) {
-        if (pop_level(p, lvl, t, stamp)) {
+        if (pop_level(p, lvl, t, stamp, deadline)) {
             *prio = lvl;
             return true;
         }
@@ -130,7 +145,8 @@ static bool take_job(wpool *p, wp_worker *w, wpool_task *t, int *prio, uint64_t 
     return false;
 }
 
-static void run_job(wpool *p, wp_worker *w, const wpool_task *t, int prio, uint64_t stamp) {
+static void run_job(wpool *p, wp_worker *w, const wpool_task *t, int prio, uint64_t stamp,
+                    uint64_t deadline) {
     /* Relaxed is enough: `discarding` only hurries a timed-out shutdown on. A
      * worker that reads 0 just after the store runs the job, as it would had
      * it popped a moment earlier (the shutdown does not wait for running
@@ -138,7 +154,13 @@ static void run_job(wpool *p, wp_worker *w, const wpool_task *t, int prio, uint6
      * it is run or discarded exactly once either way. */
     if (atomic_load_explicit(&p->discarding, memory_order_relaxed)) {
         /* A shutdown timed out: jobs not yet started are discarded, not run. */
-        wp_discard_job(p, t, prio);
+        wp_discard_job(p, t, prio, WPOOL_DISCARD_SHUTDOWN);
+        return;
+    }
+    /* A deadline is looked at once, as the job is taken: one taken in time
+     * runs, however long the lines below take. */
+    if (WP_UNLIKELY(deadline) && wp_now_ns() >= deadline) {
+        wp_discard_job(p, t, prio, WPOOL_DISCARD_EXPIRED);
         return;
     }
     if (stamp) {
@@ -159,15 +181,18 @@ static void run_job(wpool *p, wp_worker *w, const wpool_task *t, int prio, uint6
 static inline bool has_work_hint(wpool *p, const wp_worker *w) {
     int last = w->temporary ? WPOOL_HIGH : WPOOL_LOW;
     for (int lvl = WPOOL_HIGH; lvl <= last; lvl++)
-        if (wp_ring_published(&p->rings[lvl])) return true;
+        if (wp_ring_published(&p->rings[lvl]) &&
+            !atomic_load_explicit(&p->rings[lvl].paused, memory_order_relaxed))
+            return true;
     return false;
 }
 
-/* The re-check of rule 1: seq_cst loads of tail and head. */
+/* The re-check of rule 1: seq_cst loads of tail and head, and of the pause
+ * flag (a paused ring's jobs are no work: wpool_resume wakes for them). */
 static bool has_work_sc(wpool *p, const wp_worker *w) {
     int last = w->temporary ? WPOOL_HIGH : WPOOL_LOW;
     for (int lvl = WPOOL_HIGH; lvl <= last; lvl++)
-        if (wp_ring_nonempty(&p->rings[lvl])) return true;
+        if (wp_ring_nonempty(&p->rings[lvl]) && !wp_ring_paused(&p->rings[lvl])) return true;
     return false;
 }
 
@@ -179,10 +204,10 @@ bool wp_help_one(wpool *p) {
         return false;
     wpool_task t;
     int prio;
-    uint64_t stamp;
-    if (!take_job(p, w, &t, &prio, &stamp)) return false;
+    uint64_t stamp, deadline;
+    if (!take_job(p, w, &t, &prio, &stamp, &deadline)) return false;
     wp_help_depth++;
-    run_job(p, w, &t, prio, stamp);
+    run_job(p, w, &t, prio, stamp, deadline);
     wp_help_depth--;
     return true;
 }
@@ -202,8 +227,8 @@ static void mark_busy(wpool *p, const wp_worker *w) {
     if (!w->temporary) return;
     /* seq_cst: before the spawn request, against the spawner's look (wp_spawn_request). */
     uint32_t idle = atomic_fetch_sub_explicit(&p->temp_idle, 1, memory_order_seq_cst) - 1;
-    if (idle < p->spares &&
-        atomic_load_explicit(&p->temp_alive, memory_order_relaxed) < p->max_temp)
+    if (idle < wp_spares(p) &&
+        atomic_load_explicit(&p->temp_alive, memory_order_relaxed) < wp_max_temp(p))
         wp_spawn_request(p);
 }
 
@@ -245,10 +270,22 @@ static bool spin_for_work(wpool *p, const wp_worker *w, uint64_t start, uint64_t
     }
 }
 
+/* Whether w must leave: a regular worker at or past wpool_set_workers'
+ * target, a temporary one while more are alive than the limit. seq_cst:
+ * after the SLEEPING store of idle_wait, against the setter's store of the
+ * limit then its wake-up (wp_wake_for_stop): as rule 2. */
+static bool told_to_leave(wpool *p, const wp_worker *w) {
+    if (w->temporary)
+        return atomic_load_explicit(&p->temp_alive, memory_order_seq_cst) >
+               atomic_load_explicit(&p->max_temp, memory_order_seq_cst);
+    return w->index >= atomic_load_explicit(&p->workers_target, memory_order_seq_cst);
+}
+
 /* Parks w until a submitter claims it, work shows up, the TTL of a temporary
- * worker passes (WP_RETIRE; a spare that stays parks with no TTL: `ttl`
- * false) or the pool is destroyed (WP_EXIT). Called idle; returns WP_WORK
- * marked busy again. */
+ * worker passes or its limit is lowered (WP_RETIRE; a spare that stays parks
+ * with no TTL: `ttl` false), a regular worker is made surplus (WP_SHRINK)
+ * or the pool is destroyed (WP_EXIT). Called idle; returns WP_WORK marked
+ * busy again. */
 static int idle_wait(wpool *p, wp_worker *w, bool ttl) {
     _Atomic uint64_t *mask =
         (w->temporary ? p->temp_sleep_mask : p->sleep_mask) + w->index / WP_MASK_BITS;
@@ -263,7 +300,8 @@ static int idle_wait(wpool *p, wp_worker *w, bool ttl) {
         bool timed_out = false;
         /* seq_cst (rule 2): after our SLEEPING store, against destroy's store
          * of stop then its NOTIFIED write. */
-        if (!has_work_sc(p, w) && !atomic_load_explicit(&p->stop, memory_order_seq_cst)) {
+        if (!has_work_sc(p, w) && !atomic_load_explicit(&p->stop, memory_order_seq_cst) &&
+            !told_to_leave(p, w)) {
             atomic_fetch_add_explicit(&p->parks, 1, memory_order_relaxed);
             timed_out = wp_park_wait(&w->park_state, WP_SLEEPING, deadline) == WP_PARK_TIMEDOUT;
         }
@@ -276,6 +314,9 @@ static int idle_wait(wpool *p, wp_worker *w, bool ttl) {
         atomic_store_explicit(&w->park_state, WP_AWAKE, memory_order_relaxed);
         /* seq_cst (rule 2): as the load before parking. */
         if (atomic_load_explicit(&p->stop, memory_order_seq_cst)) return WP_EXIT;
+        /* A surplus worker leaves even when claimed: it passes the wake-up
+         * on (leave_for_shrink). */
+        if (!w->temporary && told_to_leave(p, w)) return WP_SHRINK;
         if (claimed || has_work_sc(p, w)) {
             /* A position claimed but not yet published means its producer was
              * preempted between the two: let it run rather than poll. */
@@ -283,7 +324,8 @@ static int idle_wait(wpool *p, wp_worker *w, bool ttl) {
             mark_busy(p, w);
             return WP_WORK;
         }
-        if (w->temporary && (timed_out || wp_now_ns() >= deadline)) return WP_RETIRE;
+        if (w->temporary && (timed_out || wp_now_ns() >= deadline || told_to_leave(p, w)))
+            return WP_RETIRE;
     }
 }
 
@@ -305,7 +347,12 @@ void wp_wake_for_stop(wp_worker *w) {
 }
 
 /* Claims one parked worker in mask (clears its bit) and wakes it. */
-static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker *workers) {
+static bool wake_one(wpool *p, _Atomic uint64_t *mask, _Atomic uint32_t *mask_words,
+                     wp_worker **workers) {
+    /* seq_cst: a worker's bit is set after its slot's word was counted
+     * (grow_slots, before the thread started); loaded after our push, as
+     * the masks. */
+    unsigned words = atomic_load_explicit(mask_words, memory_order_seq_cst);
     for (unsigned i = 0; i < words; i++) {
         /* seq_cst (rule 1): ordered after the submitter's claim in the ring. */
         uint64_t m = atomic_load_explicit(&mask[i], memory_order_seq_cst);
@@ -316,7 +363,7 @@ static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker
              * ours (idle_wait). */
             uint64_t old = atomic_fetch_and_explicit(&mask[i], ~bit, memory_order_seq_cst);
             if (old & bit) {
-                wake_worker(p, &workers[i * WP_MASK_BITS + wp_bit_low64(bit)]);
+                wake_worker(p, workers[i * WP_MASK_BITS + wp_bit_low64(bit)]);
                 return true;
             }
             m = old & ~bit;
@@ -334,22 +381,26 @@ static bool wake_one(wpool *p, _Atomic uint64_t *mask, unsigned words, wp_worker
  * first. */
 static bool every_thread_busy(wpool *p) {
     uint32_t busy = atomic_load_explicit(&p->busy, memory_order_seq_cst);
+    uint32_t workers = atomic_load_explicit(&p->workers_alive, memory_order_seq_cst);
     uint32_t alive = atomic_load_explicit(&p->temp_alive, memory_order_seq_cst);
-    return busy >= p->nworkers + alive;
+    return busy >= workers + alive;
 }
 
 void wp_notify(wpool *p, int prio, size_t jobs) {
-    if (jobs == 0) return;
+    /* seq_cst: after the caller's push, against wpool_resume's clear of the
+     * flag then its count of what is queued: it wakes for our job if we
+     * saw the flag set. A paused ring's jobs wake nobody. */
+    if (jobs == 0 || atomic_load_explicit(&p->rings[prio].paused, memory_order_seq_cst)) return;
     size_t woken = 0;
     /* High work wakes parked temporary workers first: they run at the
      * creator's OS priority, the regular workers perhaps below it
      * (wpool_os_priority), and the spares are kept parked for this. */
     if (prio == WPOOL_HIGH)
-        while (woken < jobs && wake_one(p, p->temp_sleep_mask, p->temp_mask_words, p->temps))
+        while (woken < jobs && wake_one(p, p->temp_sleep_mask, &p->temp_mask_words, p->temps))
             woken++;
-    while (woken < jobs && wake_one(p, p->sleep_mask, p->mask_words, p->workers))
+    while (woken < jobs && wake_one(p, p->sleep_mask, &p->mask_words, p->workers))
         woken++;
-    if (woken || prio != WPOOL_HIGH || p->max_temp == 0) return;
+    if (woken || prio != WPOOL_HIGH || wp_max_temp(p) == 0) return;
     /* Not a thread creation on the submitter's path: the spawner does it. */
     if (every_thread_busy(p)) {
         /* seq_cst: before the request's exchange (wp_spawn_request). */
@@ -375,7 +426,7 @@ static void pass_baton(wpool *p, const wp_worker *w, int baton) {
     if (wp_ring_nonempty(&p->rings[WPOOL_HIGH]))
         wp_notify(p, WPOOL_HIGH, 1);
     else if (baton == WP_BATON_ALL && !w->temporary && has_work_hint(p, w))
-        wake_one(p, p->sleep_mask, p->mask_words, p->workers);
+        wake_one(p, p->sleep_mask, &p->mask_words, p->workers);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -421,9 +472,11 @@ static int retire_or_stay(wpool *p, wp_worker *w) {
     wp_spin_lock(&p->temp_lock);
     if (atomic_load_explicit(&p->stop, memory_order_relaxed)) { /* the lock orders it */
         why = WP_EXIT;
-    } else if (atomic_load_explicit(&p->temp_idle, memory_order_seq_cst) <= p->spares) {
+    } else if (atomic_load_explicit(&p->temp_idle, memory_order_seq_cst) <= wp_spares(p) &&
+               atomic_load_explicit(&p->temp_alive, memory_order_relaxed) <= wp_max_temp(p)) {
         /* seq_cst: as every access to temp_idle. Retirements are serialized
-         * by the lock, so two idle ones cannot both leave and go below. */
+         * by the lock, so two idle ones cannot both leave and go below. Over
+         * a lowered limit, even a spare leaves. */
         why = WP_STAY;
     } else {
         /* seq_cst: against the submitter's push then load of temp_alive (wp_notify). */
@@ -477,6 +530,36 @@ void wp_wait_exiting_temps(wpool *p) {
     }
 }
 
+/* A regular worker made surplus by wpool_set_workers leaves, if it still is
+ * under the lock (a grow may have raised the target since): the slot is
+ * EXITED (joined by the next wpool_set_workers or by teardown) and the
+ * thread no longer counts as alive. */
+static bool leave_for_shrink(wpool *p, wp_worker *w) {
+    wp_spin_lock(&p->temp_lock);
+    /* relaxed: the target is written under this lock. */
+    bool leave = w->index >= atomic_load_explicit(&p->workers_target, memory_order_relaxed);
+    if (leave) {
+        w->slot_state = WP_SLOT_EXITED;
+        /* seq_cst: as every change of workers_alive (every_thread_busy). */
+        atomic_fetch_sub_explicit(&p->workers_alive, 1, memory_order_seq_cst);
+    }
+    wp_spin_unlock(&p->temp_lock);
+    return leave;
+}
+
+/* After a worker left (alive and busy counts lowered, its bit clear): a
+ * submitter may have claimed it for a job, or counted on it as busy and
+ * started nobody. Its seq_cst looks at the rings, after those decrements,
+ * against such a submitter's push then its look at masks and counts (rules
+ * 1 and 5 of docs/PARKING.md): either the submitter saw the lower counts, or
+ * this sees the job and wakes another thread for it. */
+static void pass_work_on(wpool *p, const wp_worker *w) {
+    if (wp_ring_nonempty(&p->rings[WPOOL_HIGH]) && !wp_ring_paused(&p->rings[WPOOL_HIGH]))
+        wp_notify(p, WPOOL_HIGH, 1);
+    else if (has_work_sc(p, w))
+        wake_one(p, p->sleep_mask, &p->mask_words, p->workers);
+}
+
 static void worker_main(void *arg) {
     wp_worker *w = arg;
     wpool *p = w->pool;
@@ -491,15 +574,21 @@ static void worker_main(void *arg) {
     int baton = w->temporary ? WP_BATON_HIGH : WP_BATON_NONE, why;
     for (;;) {
         if (!parking) {
+            /* Made surplus: leave between two jobs. */
+            if (surplus(p, w) && leave_for_shrink(p, w)) {
+                go_idle(p, w);
+                why = WP_SHRINK;
+                break;
+            }
             wpool_task t;
             int prio;
-            uint64_t stamp;
-            if (take_job(p, w, &t, &prio, &stamp)) {
+            uint64_t stamp, deadline;
+            if (take_job(p, w, &t, &prio, &stamp, &deadline)) {
                 if (baton != WP_BATON_NONE) {
                     pass_baton(p, w, baton);
                     baton = WP_BATON_NONE;
                 }
-                run_job(p, w, &t, prio, stamp);
+                run_job(p, w, &t, prio, stamp, deadline);
                 continue;
             }
             /* Nothing to do: poll briefly while still counted busy, then
@@ -521,8 +610,13 @@ static void worker_main(void *arg) {
             baton = WP_BATON_ALL;
             continue;
         }
+        if (why == WP_SHRINK && !leave_for_shrink(p, w)) {
+            parking = true; /* wanted again: park as before */
+            continue;
+        }
         break;
     }
+    if (why == WP_SHRINK) pass_work_on(p, w);
     if (p->on_stop) p->on_stop(p->hook_ctx, w->index, w->temporary);
     thread_exit(p, w, why);
 }
@@ -542,12 +636,12 @@ int wp_spawn_temp(wpool *p, bool spare) {
     wp_worker *slot = NULL;
     wp_spin_lock(&p->temp_lock);
     if (!atomic_load_explicit(&p->stop, memory_order_relaxed) &&
-        atomic_load_explicit(&p->temp_alive, memory_order_relaxed) < p->max_temp) {
-        for (unsigned i = 0; i < p->max_temp; i++) {
+        atomic_load_explicit(&p->temp_alive, memory_order_relaxed) < wp_max_temp(p)) {
+        for (unsigned i = 0; i < wp_max_temp(p); i++) {
             /* Slots are never EXITED before stop: a retiring worker frees its
              * own (retire_or_stay), and only teardown's stop makes one exit. */
-            if (p->temps[i].slot_state == WP_SLOT_FREE) {
-                slot = &p->temps[i];
+            if (p->temps[i]->slot_state == WP_SLOT_FREE) {
+                slot = p->temps[i];
                 slot->slot_state = WP_SLOT_RUNNING;
                 slot->spare_start = spare; /* read by the thread, started below */
                 /* seq_cst, alive before busy: a submitter that sees the new
@@ -637,7 +731,7 @@ static void spawner_main(void *arg) {
             wp_ring_nonempty(&p->rings[WPOOL_HIGH]) && every_thread_busy(p))
             (void)wp_spawn_temp(p, false);
         /* seq_cst: as every access to temp_idle. */
-        while (atomic_load_explicit(&p->temp_idle, memory_order_seq_cst) < p->spares)
+        while (atomic_load_explicit(&p->temp_idle, memory_order_seq_cst) < wp_spares(p))
             if (wp_spawn_temp(p, true) != WPOOL_OK) break; /* at the limit, or refused */
         wp_park_wait(&p->spawn_epoch, epoch, UINT64_MAX);
     }

@@ -30,6 +30,7 @@ pub const WPOOL_ETIMEDOUT: _bindgen_ty_1 = -4;
 pub const WPOOL_ECLOSED: _bindgen_ty_1 = -5;
 pub const WPOOL_EDEADLK: _bindgen_ty_1 = -6;
 pub const WPOOL_EAGAIN: _bindgen_ty_1 = -7;
+pub const WPOOL_EALREADY: _bindgen_ty_1 = -8;
 /// Status codes: WPOOL_OK is 0, every error is negative.
 pub type _bindgen_ty_1 = i32;
 /// A job's callback; `arg` is the pointer given at submission.
@@ -38,9 +39,12 @@ pub type wpool_fn = ::core::option::Option<
 >;
 /** A job with an optional discard callback. Exactly one of `run` and `discard`
  is called with `arg`, once: `discard` instead of `run` when the job is
- dropped unstarted by a shutdown whose timeout passed. `discard` may be NULL:
- then the pool's wpool_config.default_discard is called for a discarded job,
- or, without one, nothing (the job is still counted).*/
+ dropped unstarted: by a shutdown (its timeout passed, or the job's priority
+ was paused), by wpool_cancel(), or because its deadline passed
+ (wpool_job_opts). wpool_discard_reason_now() says which, inside the call.
+ `discard` may be NULL: then the pool's wpool_config.default_discard is
+ called for a discarded job, or, without one, nothing (the job is still
+ counted).*/
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct wpool_task {
@@ -79,6 +83,43 @@ impl Default for wpool_task {
         }
     }
 }
+/** Names one accepted job, for wpool_cancel(): stored by wpool_submit_job().
+ 0 is never a ticket ("no job"). A ticket stays unique for the pool's life;
+ it is not a pointer, and a stale one is harmless (WPOOL_EALREADY).*/
+pub type wpool_ticket = u64;
+/** Options of one job (wpool_submit_job()). Zero-initialize it: every zero
+ field means "no option", so later versions can add fields.*/
+#[repr(C)]
+#[derive(Debug, Default, Copy, Clone)]
+pub struct wpool_job_opts {
+    pub deadline_ns: u64,
+}
+#[test]
+fn bindgen_test_layout_wpool_job_opts() {
+    const UNINIT: ::core::mem::MaybeUninit<wpool_job_opts> = ::core::mem::MaybeUninit::uninit();
+    let ptr = UNINIT.as_ptr();
+    assert_eq!(
+        ::core::mem::size_of::<wpool_job_opts>(),
+        8usize,
+        "Size of wpool_job_opts",
+    );
+    assert_eq!(
+        ::core::mem::align_of::<wpool_job_opts>(),
+        8usize,
+        "Alignment of wpool_job_opts",
+    );
+    assert_eq!(
+        unsafe { ::core::ptr::addr_of!((*ptr).deadline_ns) as usize - ptr as usize },
+        0usize,
+        "Offset of field: wpool_job_opts::deadline_ns",
+    );
+}
+pub const WPOOL_DISCARD_NONE: wpool_discard_reason = 0;
+pub const WPOOL_DISCARD_SHUTDOWN: wpool_discard_reason = 1;
+pub const WPOOL_DISCARD_CANCELLED: wpool_discard_reason = 2;
+pub const WPOOL_DISCARD_EXPIRED: wpool_discard_reason = 3;
+/// Why a discard callback is being called: see wpool_discard_reason_now().
+pub type wpool_discard_reason = u32;
 /** Hook called on each pool thread as it starts (before any job) and as it
  stops (after its last job). `index` numbers regular workers 0..workers-1 and
  temporary workers by their slot 0..max_temp_workers-1. A retiring temporary
@@ -255,7 +296,10 @@ impl Default for wpool_config {
 }
 /** A snapshot of the pool's counters. Each field is read atomically, the set
  is not: fields read at slightly different instants.
- Per-job counts are indexed by wpool_priority.
+ Per-job counts are indexed by wpool_priority. Every accepted job is in
+ exactly one of queued, running, completed, discarded, cancelled and
+ expired: once the pool is idle, submitted = completed + discarded +
+ cancelled + expired, per priority.
 
  Queue waits (submit to start, over the pool's lifetime, ~6% resolution) are
  measured for every High job, for every Normal or Low job that finds its
@@ -269,6 +313,8 @@ pub struct wpool_stats {
     pub submitted: [u64; 3usize],
     pub completed: [u64; 3usize],
     pub discarded: [u64; 3usize],
+    pub cancelled: [u64; 3usize],
+    pub expired: [u64; 3usize],
     pub rejected: [u64; 3usize],
     pub queued: [u64; 3usize],
     pub workers: ::core::ffi::c_uint,
@@ -290,12 +336,14 @@ pub struct wpool_stats {
     pub wakeups: u64,
     pub max_temp_workers: ::core::ffi::c_uint,
     pub closed: ::core::ffi::c_int,
+    pub workers_target: ::core::ffi::c_uint,
+    pub paused: ::core::ffi::c_uint,
 }
 #[test]
 fn bindgen_test_layout_wpool_stats() {
     const UNINIT: ::core::mem::MaybeUninit<wpool_stats> = ::core::mem::MaybeUninit::uninit();
     let ptr = UNINIT.as_ptr();
-    assert_eq!(::core::mem::size_of::<wpool_stats>(), 384usize, "Size of wpool_stats");
+    assert_eq!(::core::mem::size_of::<wpool_stats>(), 440usize, "Size of wpool_stats");
     assert_eq!(
         ::core::mem::align_of::<wpool_stats>(),
         8usize,
@@ -317,115 +365,135 @@ fn bindgen_test_layout_wpool_stats() {
         "Offset of field: wpool_stats::discarded",
     );
     assert_eq!(
-        unsafe { ::core::ptr::addr_of!((*ptr).rejected) as usize - ptr as usize },
+        unsafe { ::core::ptr::addr_of!((*ptr).cancelled) as usize - ptr as usize },
         72usize,
+        "Offset of field: wpool_stats::cancelled",
+    );
+    assert_eq!(
+        unsafe { ::core::ptr::addr_of!((*ptr).expired) as usize - ptr as usize },
+        96usize,
+        "Offset of field: wpool_stats::expired",
+    );
+    assert_eq!(
+        unsafe { ::core::ptr::addr_of!((*ptr).rejected) as usize - ptr as usize },
+        120usize,
         "Offset of field: wpool_stats::rejected",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).queued) as usize - ptr as usize },
-        96usize,
+        144usize,
         "Offset of field: wpool_stats::queued",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).workers) as usize - ptr as usize },
-        120usize,
+        168usize,
         "Offset of field: wpool_stats::workers",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).busy_workers) as usize - ptr as usize },
-        124usize,
+        172usize,
         "Offset of field: wpool_stats::busy_workers",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).temp_workers) as usize - ptr as usize },
-        128usize,
+        176usize,
         "Offset of field: wpool_stats::temp_workers",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).temp_spawned) as usize - ptr as usize },
-        136usize,
+        184usize,
         "Offset of field: wpool_stats::temp_spawned",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).temp_retired) as usize - ptr as usize },
-        144usize,
+        192usize,
         "Offset of field: wpool_stats::temp_retired",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).wait_p50_ns) as usize - ptr as usize },
-        152usize,
+        200usize,
         "Offset of field: wpool_stats::wait_p50_ns",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).wait_p99_ns) as usize - ptr as usize },
-        176usize,
+        224usize,
         "Offset of field: wpool_stats::wait_p99_ns",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).wait_max_ns) as usize - ptr as usize },
-        200usize,
+        248usize,
         "Offset of field: wpool_stats::wait_max_ns",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).wait_mean_ns) as usize - ptr as usize },
-        224usize,
+        272usize,
         "Offset of field: wpool_stats::wait_mean_ns",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).wait_count) as usize - ptr as usize },
-        248usize,
+        296usize,
         "Offset of field: wpool_stats::wait_count",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).wait_sum_ns) as usize - ptr as usize },
-        272usize,
+        320usize,
         "Offset of field: wpool_stats::wait_sum_ns",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).running) as usize - ptr as usize },
-        296usize,
+        344usize,
         "Offset of field: wpool_stats::running",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).capacity) as usize - ptr as usize },
-        320usize,
+        368usize,
         "Offset of field: wpool_stats::capacity",
     );
     assert_eq!(
         unsafe {
             ::core::ptr::addr_of!((*ptr).starvation_promotions) as usize - ptr as usize
         },
-        344usize,
+        392usize,
         "Offset of field: wpool_stats::starvation_promotions",
     );
     assert_eq!(
         unsafe {
             ::core::ptr::addr_of!((*ptr).temp_spawn_failures) as usize - ptr as usize
         },
-        352usize,
+        400usize,
         "Offset of field: wpool_stats::temp_spawn_failures",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).parks) as usize - ptr as usize },
-        360usize,
+        408usize,
         "Offset of field: wpool_stats::parks",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).wakeups) as usize - ptr as usize },
-        368usize,
+        416usize,
         "Offset of field: wpool_stats::wakeups",
     );
     assert_eq!(
         unsafe {
             ::core::ptr::addr_of!((*ptr).max_temp_workers) as usize - ptr as usize
         },
-        376usize,
+        424usize,
         "Offset of field: wpool_stats::max_temp_workers",
     );
     assert_eq!(
         unsafe { ::core::ptr::addr_of!((*ptr).closed) as usize - ptr as usize },
-        380usize,
+        428usize,
         "Offset of field: wpool_stats::closed",
+    );
+    assert_eq!(
+        unsafe { ::core::ptr::addr_of!((*ptr).workers_target) as usize - ptr as usize },
+        432usize,
+        "Offset of field: wpool_stats::workers_target",
+    );
+    assert_eq!(
+        unsafe { ::core::ptr::addr_of!((*ptr).paused) as usize - ptr as usize },
+        436usize,
+        "Offset of field: wpool_stats::paused",
     );
 }
 extern "C" {
@@ -462,8 +530,10 @@ extern "C" {
 extern "C" {
     /** Stops intake at once (every later submit, and every submit still waiting
  for room, returns WPOOL_ECLOSED), then waits up to timeout_ns for the
- queued jobs to run and the running ones to return. Returns WPOOL_OK when
- nothing is queued or running. If the timeout passes first, every job not
+ queued jobs to run and the running ones to return. Jobs of a paused
+ priority (wpool_pause()) are not waited for: once the rest is done, they
+ are discarded (reason WPOOL_DISCARD_SHUTDOWN) on this thread. Returns
+ WPOOL_OK when nothing is queued or running. If the timeout passes first, every job not
  yet started is discarded (its discard callback or the pool's default one
  is called, on this thread or a worker, instead of run) and it returns WPOOL_ETIMEDOUT without
  waiting for the jobs still running. Calling it again is harmless: it returns WPOOL_OK once
@@ -562,9 +632,103 @@ extern "C" {
     ) -> ::core::ffi::c_int;
 }
 extern "C" {
+    /** The monotonic clock of deadlines (wpool_job_opts.deadline_ns), in
+  nanoseconds from an arbitrary start. Never blocks.*/
+    pub fn wpool_now_ns() -> u64;
+}
+extern "C" {
+    /** As wpool_submit_task(), with options (opts NULL: none) and a ticket for
+ wpool_cancel(), stored in *ticket on WPOOL_OK (ticket may be NULL; on any
+ other status *ticket is set to 0). With a deadline, the wait for room ends
+ at the deadline too: WPOOL_ETIMEDOUT, not accepted. A deadline already
+ past is accepted: the job is discarded as expired when a worker reaches
+ it. Jobs submitted without this call have no ticket; they cost nothing
+ for these features.*/
+    pub fn wpool_submit_job(
+        p: *mut wpool,
+        prio: wpool_priority,
+        t: *const wpool_task,
+        opts: *const wpool_job_opts,
+        timeout_ns: u64,
+        ticket: *mut wpool_ticket,
+    ) -> ::core::ffi::c_int;
+}
+extern "C" {
+    /** Cancels a queued job. Returns WPOOL_OK when the job was still queued: it
+ will never run, and its discard callback (reason WPOOL_DISCARD_CANCELLED)
+ has been called exactly once, on this thread, before this returns.
+ Returns WPOOL_EALREADY when the job started (it then runs to its end; a
+ job cannot cancel itself), finished, was discarded or cancelled before,
+ or the ticket names no job of p; WPOOL_EINVAL when p is NULL or ticket 0.
+ Works in every state of the pool: paused, shutting down (a cancelled job
+ is not waited for), and from inside a job or a discard callback. Never
+ blocks beyond the discard callback: racing a worker that is taking the
+ job, exactly one of them wins.*/
+    pub fn wpool_cancel(p: *mut wpool, ticket: wpool_ticket) -> ::core::ffi::c_int;
+}
+extern "C" {
+    /** Why the discard callback running on this thread was called
+ (wpool_discard_reason), or WPOOL_DISCARD_NONE outside one. Never blocks.*/
+    pub fn wpool_discard_reason_now() -> wpool_discard_reason;
+}
+extern "C" {
+    /** Sets the number of regular workers (0: one per online CPU, as in
+ wpool_config.workers). Growing starts the new threads before it returns
+ (from the calling thread: with WPOOL_OS_PRIORITY_INHERIT they take its
+ priority; the lower levels are absolute, apart from BELOW on Linux).
+ Shrinking returns at once: each surplus worker (the highest-numbered)
+ exits as soon as it is between jobs (a running job is never interrupted;
+ the busy count may stay above the new size until those jobs end), and its
+ queued work goes to the others. Their stop hooks run then. Returns
+ WPOOL_OK, WPOOL_EINVAL (p NULL, workers > WPOOL_MAX_WORKERS), WPOOL_ECLOSED
+ (shutdown began: nothing changes), WPOOL_ENOMEM or WPOOL_EAGAIN (the
+ system refused a thread: the workers started before stay, and
+ wpool_stats.workers_target says how many were asked for). Callable from a
+ job (a worker may shrink the pool below itself: it exits after that job).
+ Calls are serialized; blocks while it starts threads or joins exited ones.*/
+    pub fn wpool_set_workers(
+        p: *mut wpool,
+        workers: ::core::ffi::c_uint,
+    ) -> ::core::ffi::c_int;
+}
+extern "C" {
+    /** Sets max_temp_workers (at most WPOOL_MAX_WORKERS; the spares are
+ min(temp_spares, n)). Raising it takes effect at once (and starts the
+ spawner thread, from the calling thread, if the pool had none); lowering
+ it retires surplus idle temporary workers at once and busy ones when their
+ job ends. 0: no temporary workers (the spawner thread stays, parked).
+ Returns WPOOL_OK, WPOOL_EINVAL, WPOOL_ECLOSED, WPOOL_ENOMEM or WPOOL_EAGAIN,
+ as wpool_set_workers().*/
+    pub fn wpool_set_max_temp_workers(
+        p: *mut wpool,
+        n: ::core::ffi::c_uint,
+    ) -> ::core::ffi::c_int;
+}
+extern "C" {
+    /** Pauses a priority: its queued jobs stay queued and no worker starts them
+ (jobs already running go on); intake stays open (submissions queue, and
+ wait for room when the queue is full). Other priorities are not affected.
+ Idempotent. A paused priority counts as idle for wpool_wait_idle() and
+ wpool_shutdown(): they do not wait for its queued jobs (shutdown discards
+ them, reason WPOOL_DISCARD_SHUTDOWN, once the other jobs are done, and
+ returns WPOOL_OK; resume first to have them run). wpool_cancel() works on
+ paused jobs; their deadlines are looked at only when they are taken.
+ Returns WPOOL_OK, WPOOL_EINVAL (p NULL, prio out of range) or
+ WPOOL_ECLOSED (shutdown began: nothing changes). Never blocks.*/
+    pub fn wpool_pause(p: *mut wpool, prio: wpool_priority) -> ::core::ffi::c_int;
+}
+extern "C" {
+    /** Resumes a paused priority: its queued jobs are woken for at once. Idempotent;
+ allowed during a shutdown (jobs not yet discarded then run). Returns
+ WPOOL_OK or WPOOL_EINVAL. Never blocks.*/
+    pub fn wpool_resume(p: *mut wpool, prio: wpool_priority) -> ::core::ffi::c_int;
+}
+extern "C" {
     /** Waits up to timeout_ns until nothing is queued or running (intake stays
- open: new work may arrive right after). Returns WPOOL_OK, WPOOL_ETIMEDOUT,
- or WPOOL_EDEADLK when called from one of this pool's own jobs. Blocks.*/
+ open: new work may arrive right after). Jobs queued at a paused priority
+ (wpool_pause()) do not count: it returns once they are all that is left.
+ Returns WPOOL_OK, WPOOL_ETIMEDOUT, or WPOOL_EDEADLK when called from one of
+ this pool's own jobs. Blocks.*/
     pub fn wpool_wait_idle(p: *mut wpool, timeout_ns: u64) -> ::core::ffi::c_int;
 }
 extern "C" {
