@@ -12,6 +12,7 @@
  *   WPOOL_EALREADY and nothing is touched; jobs submitted without a ticket
  *   (wpool_submit, wpool_submit_task, wpool_submit_batch) cannot be cancelled
  *   by guessing: every ticket value around the real ones is EALREADY;
+ * - a job accepted after waiting for room: its ticket cancels it;
  * - cancel from inside a job (a queued job: OK, discarded on that worker; the
  *   job itself: EALREADY); cancel from inside a discard callback (cancelled,
  *   expired or shutdown outer discard: the nested discard sees CANCELLED and
@@ -266,6 +267,63 @@ static void untracked_jobs_cannot_be_guessed(void) {
     CHECK_RAN(&first);
     s = get_stats(p);
     CHECK_EQ(sum3(s.cancelled), 1);
+    CHECK_LIFECYCLE_BALANCED(s);
+    wpool_destroy(p);
+}
+
+/* A job accepted after waiting for room (the slow path) has a working
+ * ticket too. */
+typedef struct bg_submit {
+    wpool *p;
+    tjob *j;
+    atomic_int returned, rc;
+} bg_submit;
+
+static void *bg_submit_main(void *arg) {
+    bg_submit *b = arg;
+    tjob_thread_tag = 2;
+    atomic_store(&b->rc, submit_tjob(b->p, WPOOL_NORMAL, b->j, 0, WPOOL_FOREVER));
+    atomic_store(&b->returned, 1);
+    return NULL;
+}
+
+static void cancel_after_waiting_for_room(void) {
+    wpool_config cfg = no_temp_config();
+    for (int l = 0; l < 3; l++)
+        cfg.capacity[l] = 2;
+    test_gate g1, g2;
+    wpool *p = gated_pool(&cfg, WPOOL_LOW, &g1);
+    gate_init(&g2);
+    tjob a, b, w;
+    tjob_init(&a, p, &g2); /* holds the worker again once it starts */
+    tjob_init(&b, p, NULL);
+    tjob_init(&w, p, NULL);
+    CHECK_OK(submit_tjob(p, WPOOL_NORMAL, &a, 0, 0));
+    CHECK_OK(submit_tjob(p, WPOOL_NORMAL, &b, 0, 0));
+    bg_submit bs = {.p = p, .j = &w};
+    atomic_init(&bs.returned, 0);
+    atomic_init(&bs.rc, 1);
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, bg_submit_main, &bs), 0);
+    sleep_ms(30);
+    CHECK_EQ(atomic_load(&bs.returned), 0); /* waits for room */
+    gate_open(&g1);                         /* the worker takes a: room for w */
+    CHECK_EQ(pthread_join(t, NULL), 0);
+    CHECK_OK(atomic_load(&bs.rc));
+    WAIT_GATE_ENTERED(&g2, 1);
+    CHECK(w.ticket != 0 && w.ticket != a.ticket && w.ticket != b.ticket);
+    CHECK_OK(wpool_cancel(p, w.ticket));
+    CHECK_DISCARDED(&w, WPOOL_DISCARD_CANCELLED);
+    CHECK_EQ(atomic_load(&w.discard_tag), 1);
+    CHECK_RC(wpool_cancel(p, a.ticket), WPOOL_EALREADY); /* running */
+    gate_open(&g2);
+    CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
+    CHECK_RAN(&a);
+    CHECK_RAN(&b);
+    CHECK_DISCARDED(&w, WPOOL_DISCARD_CANCELLED);
+    wpool_stats s = get_stats(p);
+    CHECK_EQ(s.cancelled[WPOOL_NORMAL], 1);
+    CHECK_EQ(s.completed[WPOOL_NORMAL], 2);
     CHECK_LIFECYCLE_BALANCED(s);
     wpool_destroy(p);
 }
@@ -624,6 +682,7 @@ int main(void) {
     cancel_running_expired_finished();
     bad_tickets();
     untracked_jobs_cannot_be_guessed();
+    cancel_after_waiting_for_room();
     cancel_from_job();
     cancel_from_discard();
     cancel_races_start();
