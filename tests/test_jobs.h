@@ -143,7 +143,7 @@ static inline void wait_past(uint64_t t) {
 
 /* --- thread hooks ----------------------------------------------------------- */
 
-#define TEST_HOOK_SLOTS 64
+#define TEST_HOOK_SLOTS 128
 
 typedef struct test_hooks {
     atomic_int starts[2], stops[2]; /* [temporary] */

@@ -12,6 +12,8 @@
  *   then the surplus workers exit;
  * - grow again after a shrink: the exited workers start again (start hooks
  *   counted per index) and run concurrently;
+ * - past 64 threads (a second word of the sleep masks, added at runtime):
+ *   70 regular workers, then 66 temporary ones, all run at once;
  * - from inside a job: shrink below the job's own worker (it exits after the
  *   job), grow, shrink then grow back within one job; set_workers(0): one per
  *   online CPU;
@@ -164,6 +166,51 @@ static void shrink_below_busy(void) {
     CHECK_EQ(reg_starts(&h, 2), 2);
     wpool_destroy(p);
     CHECK_EQ(atomic_load(&h.starts[0]), atomic_load(&h.stops[0]));
+}
+
+/* Growing past 64 threads adds a word to the sleep masks at runtime: the
+ * workers (and temporary workers) past it are woken like the others. */
+static void across_mask_words(void) {
+    test_hooks h;
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.workers = 60;
+    cfg.max_temp_workers = 2;
+    cfg.temp_spares = 0;
+    hooks_config(&cfg, &h);
+    wpool *p = make_pool(&cfg);
+    CHECK_OK(wpool_set_workers(p, 70));
+    CHECK_EQ(get_stats(p).workers, 70);
+    CHECK_EVENTUALLY(atomic_load(&h.starts[0]) == 70, 10000);
+    sleep_ms(20); /* let them park */
+    run_barrier(p, WPOOL_NORMAL, 70);
+    CHECK_OK(wpool_set_workers(p, 1));
+    CHECK_EVENTUALLY(atomic_load(&h.stops[0]) == 69, 10000);
+    CHECK_EQ(reg_stops(&h, 0), 0);
+    CHECK_EQ(reg_stops(&h, 69), 1);
+    CHECK_OK(wpool_set_workers(p, 66));
+    sleep_ms(20);
+    run_barrier(p, WPOOL_LOW, 66);
+    CHECK_OK(wpool_set_workers(p, 1));
+    CHECK_EVENTUALLY(get_stats(p).workers == 1, 10000);
+
+    /* 66 High jobs that must all run at once while the regular worker is
+     * held: 66 temporary workers. */
+    test_gate g;
+    gate_init(&g);
+    CHECK_OK(wpool_submit(p, WPOOL_LOW, gate_job, &g));
+    WAIT_GATE_ENTERED(&g, 1);
+    CHECK_OK(wpool_set_max_temp_workers(p, 66));
+    run_barrier(p, WPOOL_HIGH, 66);
+    wpool_stats s = get_stats(p);
+    CHECK_EQ(s.temp_spawned, 66);
+    CHECK_EQ(atomic_load(&g.left), 0);
+    gate_open(&g);
+    CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
+    CHECK_LIFECYCLE_BALANCED(get_stats(p));
+    wpool_destroy(p);
+    CHECK_EQ(atomic_load(&h.starts[0]), atomic_load(&h.stops[0]));
+    CHECK_EQ(atomic_load(&h.starts[1]), atomic_load(&h.stops[1]));
 }
 
 /* --- from inside a job --------------------------------------------------------- */
@@ -556,6 +603,7 @@ int main(void) {
     grow();
     shrink_idle_then_grow();
     shrink_below_busy();
+    across_mask_words();
     from_a_job();
     refusals();
     during_shutdown();
