@@ -16,6 +16,8 @@
  * - a job with a deadline and no discard callback goes to the pool's
  *   default_discard (reason EXPIRED there), or without one is only counted;
  * - a job cancelled before its deadline is cancelled, not expired;
+ * - while a shutdown waits for the queue, a job past its deadline expires
+ *   (EXPIRED, not SHUTDOWN) and the shutdown returns OK;
  * - many jobs with deadlines around "now" on a busy pool: each gets exactly
  *   one call; every expired one was discarded after its deadline; the
  *   counters agree;
@@ -256,6 +258,53 @@ static void cancel_before_deadline(void) {
     wpool_destroy(p);
 }
 
+typedef struct shutdown_call {
+    wpool *p;
+    atomic_int returned, rc;
+} shutdown_call;
+
+static void *shutdown_main(void *arg) {
+    shutdown_call *c = arg;
+    atomic_store(&c->rc, wpool_shutdown(c->p, WPOOL_FOREVER));
+    atomic_store(&c->returned, 1);
+    return NULL;
+}
+
+static int pool_closed(void *p) {
+    return get_stats(p).closed != 0;
+}
+
+/* While a shutdown waits for the queue to drain, a job whose deadline passed
+ * expires as usual (reason EXPIRED, on the worker), and shutdown returns OK. */
+static void expires_during_shutdown(void) {
+    wpool_config cfg = no_temp_config();
+    test_gate g;
+    wpool *p = gated_pool(&cfg, WPOOL_LOW, &g);
+    tjob a, b;
+    tjob_init(&a, p, NULL);
+    tjob_init(&b, p, NULL);
+    CHECK_OK(submit_tjob(p, WPOOL_NORMAL, &a, wpool_now_ns() + 10 * MS_NS, WPOOL_FOREVER));
+    CHECK_OK(submit_tjob(p, WPOOL_NORMAL, &b, wpool_now_ns() + 3600 * SEC_NS, WPOOL_FOREVER));
+    shutdown_call c = {.p = p};
+    atomic_init(&c.returned, 0);
+    atomic_init(&c.rc, 1);
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, shutdown_main, &c), 0);
+    CHECK(wait_until(pool_closed, p, 10000));
+    wait_past(a.deadline);
+    gate_open(&g);
+    CHECK_EQ(pthread_join(t, NULL), 0);
+    CHECK_OK(atomic_load(&c.rc));
+    CHECK_DISCARDED(&a, WPOOL_DISCARD_EXPIRED);
+    CHECK_EQ(atomic_load(&a.discard_in_pool), 1);
+    CHECK_RAN(&b);
+    wpool_stats s = get_stats(p);
+    CHECK_EQ(s.expired[WPOOL_NORMAL], 1);
+    CHECK_EQ(sum3(s.discarded), 0);
+    CHECK_LIFECYCLE_BALANCED(s);
+    wpool_destroy(p);
+}
+
 /* Short jobs with deadlines spread around now through two busy workers. */
 #define MIXED 3000
 static tjob mixed_jobs[MIXED];
@@ -372,6 +421,7 @@ int main(void) {
     caps_wait_for_room();
     default_discard();
     cancel_before_deadline();
+    expires_during_shutdown();
     mixed_deadlines();
     test_summary("test_deadline");
     return 0;

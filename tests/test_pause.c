@@ -17,7 +17,10 @@
  * - High paused with temporary workers: no thread (temporary or regular)
  *   starts paused High work, Normal work still runs; resume runs it;
  * - a deadline of a paused job is looked at when it is taken: past it while
- *   paused, the job stays queued; on resume it expires.
+ *   paused, the job stays queued; on resume it expires; at a shutdown it is
+ *   a shutdown discard (reason SHUTDOWN, counted in discarded);
+ * - from inside a job: pause its own priority (then submit to it: queued,
+ *   not run), resume from another job.
  */
 #include "test_jobs.h"
 
@@ -318,6 +321,69 @@ static void paused_deadline(void) {
     wpool_destroy(p);
 }
 
+/* A job pauses and resumes priorities: its own included. */
+typedef struct pauser {
+    wpool *p;
+    tjob *later; /* submitted by the job, at its own (paused) priority */
+    atomic_int rc_pause, rc_submit, done;
+} pauser;
+
+static void pausing_job(void *arg) {
+    pauser *pz = arg;
+    atomic_store(&pz->rc_pause, wpool_pause(pz->p, WPOOL_NORMAL));
+    atomic_store(&pz->rc_submit, submit_tjob(pz->p, WPOOL_NORMAL, pz->later, 0, WPOOL_FOREVER));
+    atomic_store(&pz->done, 1);
+}
+
+static atomic_int resume_rc;
+static void resuming_job(void *arg) {
+    atomic_store(&resume_rc, wpool_resume(arg, WPOOL_NORMAL));
+}
+
+static void from_a_job(void) {
+    wpool_config cfg = small_config(1, 0);
+    wpool *p = make_pool(&cfg);
+    tjob later;
+    tjob_init(&later, p, NULL);
+    pauser pz = {.p = p, .later = &later};
+    atomic_init(&pz.rc_pause, 1);
+    atomic_init(&pz.rc_submit, 1);
+    atomic_init(&pz.done, 0);
+    CHECK_OK(wpool_submit(p, WPOOL_NORMAL, pausing_job, &pz));
+    CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS)); /* only the paused job is left */
+    CHECK_EQ(atomic_load(&pz.done), 1);
+    CHECK_OK(atomic_load(&pz.rc_pause));
+    CHECK_OK(atomic_load(&pz.rc_submit));
+    CHECK_UNTOUCHED(&later);
+    CHECK_EQ(get_stats(p).paused, 1u << WPOOL_NORMAL);
+    atomic_store(&resume_rc, 1);
+    CHECK_OK(wpool_submit(p, WPOOL_LOW, resuming_job, p));
+    CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
+    CHECK_OK(atomic_load(&resume_rc));
+    CHECK_RAN(&later);
+    CHECK_EQ(get_stats(p).paused, 0);
+    CHECK_LIFECYCLE_BALANCED(get_stats(p));
+    wpool_destroy(p);
+}
+
+/* A paused job past its deadline at shutdown: discarded as a shutdown
+ * discard (its deadline is looked at only when a worker takes it). */
+static void paused_deadline_at_shutdown(void) {
+    wpool_config cfg = small_config(1, 0);
+    wpool *p = make_pool(&cfg);
+    CHECK_OK(wpool_pause(p, WPOOL_LOW));
+    tjob a;
+    tjob_init(&a, p, NULL);
+    CHECK_OK(submit_tjob(p, WPOOL_LOW, &a, past_deadline(), WPOOL_FOREVER));
+    CHECK_OK(wpool_shutdown(p, WPOOL_FOREVER));
+    CHECK_DISCARDED(&a, WPOOL_DISCARD_SHUTDOWN);
+    wpool_stats s = get_stats(p);
+    CHECK_EQ(s.discarded[WPOOL_LOW], 1);
+    CHECK_EQ(s.expired[WPOOL_LOW], 0);
+    CHECK_LIFECYCLE_BALANCED(s);
+    wpool_destroy(p);
+}
+
 int main(void) {
     test_watchdog("test_pause", 300);
     tjob_thread_tag = 1;
@@ -327,6 +393,8 @@ int main(void) {
     pause_resume_during_shutdown();
     pause_high_with_temp_workers();
     paused_deadline();
+    from_a_job();
+    paused_deadline_at_shutdown();
     test_summary("test_pause");
     return 0;
 }

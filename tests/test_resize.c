@@ -14,6 +14,8 @@
  *   counted per index) and run concurrently;
  * - past 64 threads (a second word of the sleep masks, added at runtime):
  *   70 regular workers, then 66 temporary ones, all run at once;
+ * - wpool_destroy right after a shrink or a grow: start and stop hooks
+ *   balance (every thread joined);
  * - from inside a job: shrink below the job's own worker (it exits after the
  *   job), grow, shrink then grow back within one job; set_workers(0): one per
  *   online CPU;
@@ -211,6 +213,22 @@ static void across_mask_words(void) {
     wpool_destroy(p);
     CHECK_EQ(atomic_load(&h.starts[0]), atomic_load(&h.stops[0]));
     CHECK_EQ(atomic_load(&h.starts[1]), atomic_load(&h.stops[1]));
+}
+
+/* wpool_destroy right after a shrink (the surplus workers may still be
+ * leaving) or a grow: every thread started is stopped and joined. */
+static void resize_then_destroy(void) {
+    for (int round = 0; round < 20; round++) {
+        test_hooks h;
+        wpool *p = hooked_pool(3, 1, &h);
+        CHECK_OK(wpool_submit(p, WPOOL_NORMAL, noop_job, NULL));
+        CHECK_OK(wpool_set_workers(p, round % 2 ? 1 : 5));
+        CHECK_OK(wpool_set_max_temp_workers(p, (unsigned)round % 3));
+        if (round % 4 == 0) CHECK_OK(wpool_set_workers(p, 2));
+        wpool_destroy(p);
+        CHECK_EQ(atomic_load(&h.starts[0]), atomic_load(&h.stops[0]));
+        CHECK_EQ(atomic_load(&h.starts[1]), atomic_load(&h.stops[1]));
+    }
 }
 
 /* --- from inside a job --------------------------------------------------------- */
@@ -604,6 +622,7 @@ int main(void) {
     shrink_idle_then_grow();
     shrink_below_busy();
     across_mask_words();
+    resize_then_destroy();
     from_a_job();
     refusals();
     during_shutdown();
