@@ -46,7 +46,13 @@ typedef struct bench_wpool_overrides {
     long max_temp_workers; /* --wpool-max-temp N */
     long temp_spares;      /* --wpool-spares N */
     long os_priority;      /* --wpool-os-priority inherit|below|lowest|idle */
+    int submit_mode;       /* --wpool-submit: how every wpool job is submitted */
 } bench_wpool_overrides;
+
+/* --wpool-submit plain|ticket|deadline: wpool_submit (the default), or
+   wpool_submit_job with a ticket, or with a ticket and a deadline an hour
+   away (never reached): the cost of the lifecycle features per job. */
+enum { BENCH_SUBMIT_PLAIN = 0, BENCH_SUBMIT_TICKET = 1, BENCH_SUBMIT_DEADLINE = 2 };
 
 extern bench_wpool_overrides bench_wpool_opts;
 

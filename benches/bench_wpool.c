@@ -36,7 +36,15 @@ static void *wp_create(const bench_pool_cfg *cfg) {
 }
 
 static int wp_submit(void *pool, int prio, bench_fn fn, void *arg) {
-    return wpool_submit(pool, (wpool_priority)prio, fn, arg);
+    if (bench_wpool_opts.submit_mode == BENCH_SUBMIT_PLAIN)
+        return wpool_submit(pool, (wpool_priority)prio, fn, arg);
+    wpool_task t = {fn, NULL, arg};
+    wpool_ticket ticket;
+    /* An hour away: looked at (a clock read as the job is taken), never reached. */
+    wpool_job_opts opts = {0};
+    if (bench_wpool_opts.submit_mode == BENCH_SUBMIT_DEADLINE)
+        opts.deadline_ns = wpool_now_ns() + 3600ull * 1000000000ull;
+    return wpool_submit_job(pool, (wpool_priority)prio, &t, &opts, WPOOL_FOREVER, &ticket);
 }
 
 static void wp_destroy(void *pool) {

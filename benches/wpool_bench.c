@@ -26,7 +26,7 @@
  * wpool runs with its default configuration but the worker count in every
  * scenario, as in compare (the High ones get the default temporary workers).
  *
- * Usage: wpool_bench [--quick] [--scenario empty|cpu|latency|e2e]
+ * Usage: wpool_bench [--quick] [--scenario empty|cpu|latency|e2e|cancel]
  *                    [--impl NAME] [--reps N] [--wpool-max-temp N]
  *                    [--wpool-spares N] [--wpool-os-priority LEVEL]
  * --quick runs everything with tiny counts (a smoke test: it checks that every
@@ -50,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wpool.h>
 #if !defined(_WIN32)
 #include <sys/utsname.h>
 #endif
@@ -788,6 +789,92 @@ static void scenario_e2e(void) {
 /* Report                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------ */
+/* Scenario 5: cancelling queued jobs (wpool only)                           */
+/* ------------------------------------------------------------------------ */
+
+static void count_discard(void *arg) {
+    (void)arg;
+    count_done(&g_done);
+}
+
+static _Atomic uint64_t g_ran_at; /* when the job behind the cancelled ones ran */
+
+static void stamp_job(void *arg) {
+    (void)arg;
+    atomic_store(&g_ran_at, bench_now_ns());
+    count_done(&g_done);
+}
+
+/* What wpool_cancel costs, and what the cancelled jobs cost the workers that
+ * skip them later: n ticketed jobs queued at a paused priority (nothing
+ * runs), each cancelled (its discard callback called), then the priority
+ * resumed and the tombstones skipped; ns per job for each step. */
+static void scenario_cancel(void) {
+    if (!selected_impl(IMPL_WPOOL)) return;
+    printf("\n## cancelling queued jobs (wpool only; ns/job, median of %u)\n", g_opt.reps);
+    enum { N = 4096 };
+    wpool_config c;
+    wpool_config_init(&c);
+    c.workers = 1;
+    c.thread_name = "bench";
+    wpool *p;
+    if (wpool_create(&c, &p) != WPOOL_OK) {
+        fail("create", "wpool");
+        return;
+    }
+    static wpool_ticket tickets[N];
+    double submit[64], cancel[64], skip[64];
+    unsigned got = 0;
+    for (unsigned rep = 0; rep <= g_opt.reps && rep < 64; rep++) {
+        wpool_task t = {empty_job, count_discard, NULL};
+        atomic_store(&g_done.v, 0);
+        wpool_pause(p, WPOOL_NORMAL);
+        uint64_t t0 = bench_now_ns();
+        for (unsigned i = 0; i < N; i++)
+            if (wpool_submit_job(p, WPOOL_NORMAL, &t, NULL, 0, &tickets[i]) != WPOOL_OK) {
+                fail("submit_job", "wpool");
+                goto out;
+            }
+        uint64_t t1 = bench_now_ns();
+        for (unsigned i = 0; i < N; i++)
+            if (wpool_cancel(p, tickets[i]) != WPOOL_OK) {
+                fail("cancel", "wpool");
+                goto out;
+            }
+        uint64_t t2 = bench_now_ns();
+        /* The cancelled jobs already count as done (wpool_wait_idle would
+         * return at once); their slots are freed as a worker passes them:
+         * a job queued behind them runs once it has. */
+        wpool_resume(p, WPOOL_NORMAL);
+        if (wpool_submit(p, WPOOL_NORMAL, stamp_job, NULL) != WPOOL_OK ||
+            wait_count(&g_done, N + 1, 60000000000u) != 0) {
+            fail("the job behind the cancelled ones did not run", "wpool");
+            goto out;
+        }
+        uint64_t t3 = atomic_load(&g_ran_at);
+        wpool_stats s;
+        wpool_get_stats(p, &s);
+        if (s.cancelled[WPOOL_NORMAL] != (uint64_t)N * (rep + 1) || s.queued[WPOOL_NORMAL] != 0) {
+            fail("cancelled jobs not all discarded", "wpool");
+            goto out;
+        }
+        if (rep == 0) continue; /* warm-up */
+        submit[got] = (double)(t1 - t0) / N;
+        cancel[got] = (double)(t2 - t1) / N;
+        skip[got] = (double)(t3 - t2) / N;
+        got++;
+    }
+    print_reps("submit_job", "ns/job per run", submit, got, 1.0);
+    print_reps("cancel", "ns/job per run", cancel, got, 1.0);
+    print_reps("resume+skip", "ns/job per run", skip, got, 1.0);
+    printf("    median: submit_job %.1f, cancel %.1f (discard callback included), skipped "
+           "by the worker %.1f ns/job (resume's wake-up included)\n",
+           median(submit, got), median(cancel, got), median(skip, got));
+out:
+    wpool_destroy(p);
+}
+
 static void print_machine(void) {
     char model[256] = "unknown";
     FILE *f = fopen("/proc/cpuinfo", "r");
@@ -956,10 +1043,11 @@ static void print_table(void) {
 }
 
 static void usage(FILE *to) {
-    fprintf(to, "usage: wpool_bench [--quick] [--scenario empty|cpu|latency|e2e] "
+    fprintf(to, "usage: wpool_bench [--quick] [--scenario empty|cpu|latency|e2e|cancel] "
                 "[--impl wpool|mutex|glib] [--reps N]\n"
                 "                   [--wpool-max-temp N] [--wpool-spares N]\n"
-                "                   [--wpool-os-priority inherit|below|lowest|idle]\n");
+                "                   [--wpool-os-priority inherit|below|lowest|idle]\n"
+                "                   [--wpool-submit plain|ticket|deadline]\n");
 }
 
 /* A --wpool-* value: a decimal integer in 0..1000000 (wpool_create checks
@@ -1004,6 +1092,17 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "--wpool-os-priority: '%s' is not a level\n", argv[i]);
                 return 2;
             }
+        } else if (strcmp(argv[i], "--wpool-submit") == 0 && i + 1 < argc) {
+            static const char *const modes[] = {"plain", "ticket", "deadline"};
+            int mode = -1;
+            i++;
+            for (int m = 0; m < 3; m++)
+                if (strcmp(argv[i], modes[m]) == 0) mode = m;
+            if (mode < 0) {
+                fprintf(stderr, "--wpool-submit: '%s' is not a mode\n", argv[i]);
+                return 2;
+            }
+            bench_wpool_opts.submit_mode = mode;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
@@ -1019,7 +1118,7 @@ int main(int argc, char **argv) {
     }
     if (g_opt.scenario && strcmp(g_opt.scenario, "empty") != 0 &&
         strcmp(g_opt.scenario, "cpu") != 0 && strcmp(g_opt.scenario, "latency") != 0 &&
-        strcmp(g_opt.scenario, "e2e") != 0) {
+        strcmp(g_opt.scenario, "e2e") != 0 && strcmp(g_opt.scenario, "cancel") != 0) {
         fprintf(stderr, "unknown scenario '%s'\n", g_opt.scenario);
         return 2;
     }
@@ -1053,6 +1152,11 @@ int main(int argc, char **argv) {
     if (selected_scenario("e2e")) {
         load_mark_now(&mark);
         scenario_e2e();
+        print_load_since(&mark);
+    }
+    if (selected_scenario("cancel")) {
+        load_mark_now(&mark);
+        scenario_cancel();
         print_load_since(&mark);
     }
     g_load_known = load_since(&run_start, &g_other_load_pct, &g_steal_pct);

@@ -447,7 +447,9 @@ WPOOL_API int wpool_submit_job(wpool *p, wpool_priority prio, const wpool_task *
  * job cannot cancel itself), finished, was discarded or cancelled before,
  * or the ticket names no job of p; WPOOL_EINVAL when p is NULL or ticket 0.
  * Works in every state of the pool: paused, shutting down (a cancelled job
- * is not waited for), and from inside a job or a discard callback. Never
+ * is not waited for), and from inside a job or a discard callback. The
+ * cancelled job's queue slot is freed when the queue moves past it. A
+ * ticket of another pool may name a job of p: keep tickets with their pool. Never
  * blocks beyond the discard callback: racing a worker that is taking the
  * job, exactly one of them wins.
  */
@@ -494,7 +496,9 @@ WPOOL_API int wpool_set_max_temp_workers(wpool *p, unsigned n);
 
 /**
  * Pauses a priority: its queued jobs stay queued and no worker starts them
- * (jobs already running go on); intake stays open (submissions queue, and
+ * (jobs already running go on, and a job a worker was taking as this is
+ * called may still start; one submitted after it returned never starts
+ * before wpool_resume()); intake stays open (submissions queue, and
  * wait for room when the queue is full). Other priorities are not affected.
  * Idempotent. A paused priority counts as idle for wpool_wait_idle() and
  * wpool_shutdown(): they do not wait for its queued jobs (shutdown discards

@@ -543,7 +543,7 @@ static uint64_t discard_queued(wpool *p, bool paused_only) {
         while (wp_ring_nonempty(r)) {
             wpool_task t;
             uint64_t stamp, deadline;
-            if (wp_ring_pop(r, &t, &stamp, &deadline)) {
+            if (wp_ring_pop(r, &t, &stamp, &deadline, true)) {
                 wp_discard_job(p, &t, prio, WPOOL_DISCARD_SHUTDOWN);
                 n++;
             } else {

@@ -191,9 +191,11 @@ static inline uint64_t wp_ring_settle_tomb(wp_slot *s, uint64_t tomb) {
 }
 
 /* Takes the job at head into *out, with its stamp (0: not sampled) and its
- * deadline (0: none). False when the ring is empty or the job at head is not
- * published yet. Cancelled jobs are skipped (freed and counted in skipped). */
-static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uint64_t *deadline) {
+ * deadline (0: none). False when the ring is empty, paused (unless
+ * even_paused: shutdown's discards), or the job at head is not published yet. Cancelled jobs are
+ * skipped (freed and counted in skipped). */
+static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uint64_t *deadline,
+                               bool even_paused) {
     uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
     wp_backoff contended;
     wp_backoff_init(&contended, 0, WP_RING_CAS_BACKOFF_LIMIT);
@@ -204,6 +206,12 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uin
         uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
         int64_t dif = (int64_t)(seq - (pos + 1));
         if (dif == 0) {
+            /* wpool_pause(): relaxed is enough. A job submitted after the
+             * pause returned was published after the flag was set, and our
+             * acquire of its seq makes the flag visible: it stays queued.
+             * The flag shares the line of `slots`, read anyway. */
+            if (atomic_load_explicit(&r->paused, memory_order_relaxed) && !even_paused)
+                return false;
             /* seq_cst: ordered before the consumer's look at room_wanted
              * (docs/PARKING.md, rule 3) and at the tomb below. */
             if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1, memory_order_seq_cst,
@@ -256,12 +264,23 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uin
 static inline bool wp_ring_cancel(wp_ring *r, uint64_t pos, wpool_task *out) {
     wp_slot *s = &r->slots[pos & r->mask];
     uint64_t tomb = atomic_load_explicit(&s->tomb, memory_order_relaxed);
-    if ((tomb & ~(uint64_t)WP_TOMB_DEADLINE) != pos << WP_TOMB_SHIFT) return false;
-    /* seq_cst: the claim, ordered before our look at head (above); acquire
-     * in it: the task stored before the producer's release of the tomb. */
-    if (!atomic_compare_exchange_strong_explicit(&s->tomb, &tomb, tomb | WP_TOMB_CLAIMED,
-                                                 memory_order_seq_cst, memory_order_relaxed))
-        return false;
+    for (;;) {
+        if ((tomb >> WP_TOMB_SHIFT) != pos || (tomb & WP_TOMB_CANCELLED)) return false;
+        /* Another cancel of this ticket is deciding: its answer may be "taken,
+         * let go" or "cancelled", and ours must be the same, not an early
+         * "too late" while the job is still queued (found by the model:
+         * docs/model, BUG_EARLY_EALREADY). Wait for it, as a pop does. */
+        if (tomb & WP_TOMB_CLAIMED) {
+            tomb = wp_ring_settle_tomb(s, tomb);
+            continue;
+        }
+        /* seq_cst: the claim, ordered before our look at head (below);
+         * acquire in it: the task stored before the producer's release of
+         * the tomb. Lost: look again at the value that won. */
+        if (atomic_compare_exchange_strong_explicit(&s->tomb, &tomb, tomb | WP_TOMB_CLAIMED,
+                                                    memory_order_seq_cst, memory_order_relaxed))
+            break;
+    }
     if (atomic_load_explicit(&r->head, memory_order_seq_cst) > pos) {
         /* Taken. Let go, unless the slot has moved on (a new producer's tomb). */
         uint64_t claimed = tomb | WP_TOMB_CLAIMED;

@@ -77,11 +77,8 @@ static inline bool surplus(wpool *p, const wp_worker *w) {
 static inline bool pop_level(wpool *p, int prio, wpool_task *t, uint64_t *stamp,
                              uint64_t *deadline) {
     wp_ring *r = &p->rings[prio];
-    /* relaxed: wpool_pause() promises nothing about a job being taken as it
-     * is called; the flag shares the line of r->slots, read anyway. */
-    if (atomic_load_explicit(&r->paused, memory_order_relaxed)) return false;
-    if (!wp_ring_pop(r, t, stamp, deadline)) return false;
-    wp_room_wake(r); /* rule 3 */
+    if (!wp_ring_pop(r, t, stamp, deadline, false)) return false; /* also while paused */
+    wp_room_wake(r);                                              /* rule 3 */
     return true;
 }
 

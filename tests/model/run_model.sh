@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs one configuration of docs/model/parking.pml with spin, in the current
-# directory (a build directory: pan.* and trails are written here).
+# Runs one configuration of a model (docs/model/parking.pml, cancel.pml) with
+# spin, in the current directory (a build directory: pan.* and trails are
+# written here).
 #
 #   run_model.sh <model.pml> <expect> <spin -D flags...>
 #
