@@ -163,14 +163,15 @@ static inline void hooks_init(test_hooks *h) {
 
 static inline void hooks_on_start(void *ctx, unsigned index, int temporary) {
     test_hooks *h = ctx;
-    atomic_fetch_add(&h->starts[temporary ? 1 : 0], 1);
+    /* Per index first: once a total is seen, so are the indices behind it. */
     if (!temporary && index < TEST_HOOK_SLOTS) atomic_fetch_add(&h->reg_starts[index], 1);
+    atomic_fetch_add(&h->starts[temporary ? 1 : 0], 1);
 }
 
 static inline void hooks_on_stop(void *ctx, unsigned index, int temporary) {
     test_hooks *h = ctx;
-    atomic_fetch_add(&h->stops[temporary ? 1 : 0], 1);
     if (!temporary && index < TEST_HOOK_SLOTS) atomic_fetch_add(&h->reg_stops[index], 1);
+    atomic_fetch_add(&h->stops[temporary ? 1 : 0], 1);
 }
 
 static inline void hooks_config(wpool_config *cfg, test_hooks *h) {
