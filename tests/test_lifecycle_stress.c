@@ -343,6 +343,9 @@ int main(int argc, char **argv) {
     /* Producers may now see ECLOSED too. */
     while (!atomic_load(&published[per2 / 2]))
         sleep_us(100);
+    /* Most likely still paused as the shutdown begins (the toggler may resume
+     * it first): its jobs are then discarded by the shutdown. */
+    CHECK_OK(wpool_pause(pool, WPOOL_LOW));
     shutdown_call sc;
     atomic_init(&sc.rc, 1);
     atomic_init(&sc.returned, 0);
