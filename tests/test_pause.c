@@ -12,6 +12,8 @@
  *   discarded (reason SHUTDOWN, on the shutting-down thread, never run) and it
  *   returns WPOOL_OK, also when it first has to wait for a running job;
  *   wpool_destroy with a paused priority does not hang and discards them;
+ * - wpool_pause racing the start of a shutdown, on a priority already paused:
+ *   OK or ECLOSED, and nothing changes: its jobs are discarded, not run;
  * - after shutdown began: pause is ECLOSED (nothing changes); resume is
  *   allowed, and the resumed jobs run instead of being discarded;
  * - High paused with temporary workers: no thread (temporary or regular)
@@ -23,6 +25,8 @@
  *   not run), resume from another job.
  */
 #include "test_jobs.h"
+
+#include <sched.h>
 
 static wpool_config small_config(unsigned workers, unsigned max_temp) {
     wpool_config cfg;
@@ -384,6 +388,74 @@ static void paused_deadline_at_shutdown(void) {
     wpool_destroy(p);
 }
 
+/* wpool_pause racing the start of a shutdown, on a priority that is already
+ * paused: whatever each call returns (OK before, ECLOSED after), it changes
+ * nothing, so the paused jobs are discarded by the shutdown, never run. */
+typedef struct pause_spinner {
+    wpool *p;
+    atomic_int stop, calls, bad_rc;
+} pause_spinner;
+
+static void *pause_spinner_main(void *arg) {
+    pause_spinner *ps = arg;
+    while (!atomic_load(&ps->stop)) {
+        int rc = wpool_pause(ps->p, WPOOL_LOW);
+        if (rc != WPOOL_OK && rc != WPOOL_ECLOSED) atomic_fetch_add(&ps->bad_rc, 1);
+        atomic_fetch_add(&ps->calls, 1);
+    }
+    return NULL;
+}
+
+static void pause_racing_shutdown(void) {
+#if defined(WPOOL_TEST_SANITIZED)
+    enum { ROUNDS = 200 };
+#else
+    enum { ROUNDS = 1000 };
+#endif
+    enum { N = 4 };
+    int ran_rounds = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        wpool_config cfg = small_config(1, 0);
+        wpool *p = make_pool(&cfg);
+        CHECK_OK(wpool_pause(p, WPOOL_LOW));
+        tjob low[N];
+        for (int i = 0; i < N; i++) {
+            tjob_init(&low[i], NULL, NULL);
+            CHECK_OK(submit_tjob(p, WPOOL_LOW, &low[i], 0, 0));
+        }
+        pause_spinner ps = {.p = p};
+        atomic_init(&ps.stop, 0);
+        atomic_init(&ps.calls, 0);
+        atomic_init(&ps.bad_rc, 0);
+        pthread_t t;
+        CHECK_EQ(pthread_create(&t, NULL, pause_spinner_main, &ps), 0);
+        while (atomic_load(&ps.calls) < 1 + round % 8)
+            sched_yield();
+        CHECK_OK(wpool_shutdown(p, WPOOL_FOREVER));
+        atomic_store(&ps.stop, 1);
+        CHECK_EQ(pthread_join(t, NULL), 0);
+        CHECK_EQ(atomic_load(&ps.bad_rc), 0);
+        int ran = 0;
+        for (int i = 0; i < N; i++) {
+            CHECK_EQ(tjob_calls(&low[i]), 1);
+            ran += atomic_load(&low[i].runs);
+        }
+        if (ran) {
+            ran_rounds++;
+        } else {
+            for (int i = 0; i < N; i++)
+                CHECK_DISCARDED(&low[i], WPOOL_DISCARD_SHUTDOWN);
+        }
+        wpool_destroy(p);
+    }
+    if (ran_rounds)
+        fprintf(stderr,
+                "pause_racing_shutdown: in %d of %d rounds the paused Low jobs ran: a pause that "
+                "returned ECLOSED resumed the priority\n",
+                ran_rounds, ROUNDS);
+    CHECK_EQ(ran_rounds, 0);
+}
+
 int main(void) {
     test_watchdog("test_pause", 300);
     tjob_thread_tag = 1;
@@ -395,6 +467,7 @@ int main(void) {
     paused_deadline();
     from_a_job();
     paused_deadline_at_shutdown();
+    pause_racing_shutdown();
     test_summary("test_pause");
     return 0;
 }
