@@ -12,6 +12,8 @@
  *   discarded (reason SHUTDOWN, on the shutting-down thread, never run) and it
  *   returns WPOOL_OK, also when it first has to wait for a running job;
  *   wpool_destroy with a paused priority does not hang and discards them;
+ * - wpool_help() from a job runs no paused job; an expired one is discarded
+ *   there (EXPIRED), a cancelled one skipped;
  * - wpool_pause racing the start of a shutdown, on a priority already paused:
  *   OK or ECLOSED, and nothing changes: its jobs are discarded, not run;
  * - after shutdown began: pause is ECLOSED (nothing changes); resume is
@@ -388,6 +390,61 @@ static void paused_deadline_at_shutdown(void) {
     wpool_destroy(p);
 }
 
+/* wpool_help() from a job takes what a worker would: not paused jobs, and
+ * an expired job is discarded (EXPIRED) there instead of run. */
+typedef struct helper {
+    wpool *p;
+    atomic_int helped, done;
+} helper;
+
+static void helping_job(void *arg) {
+    helper *h = arg;
+    int n = 0;
+    while (wpool_help(h->p) == 1 && n < 100)
+        n++;
+    atomic_store(&h->helped, n);
+    atomic_store(&h->done, 1);
+}
+
+static void help_skips_paused(void) {
+    enum { N = 3 };
+    wpool_config cfg = small_config(1, 0);
+    test_gate g;
+    wpool *p = gated_pool(&cfg, WPOOL_HIGH, &g);
+    CHECK_OK(wpool_pause(p, WPOOL_NORMAL));
+    tjob normal[N], low, expired, cancelled;
+    for (int i = 0; i < N; i++) {
+        tjob_init(&normal[i], p, NULL);
+        CHECK_OK(submit_tjob(p, WPOOL_NORMAL, &normal[i], 0, WPOOL_FOREVER));
+    }
+    tjob_init(&low, p, NULL);
+    tjob_init(&expired, p, NULL);
+    tjob_init(&cancelled, p, NULL);
+    CHECK_OK(submit_tjob(p, WPOOL_LOW, &cancelled, 0, WPOOL_FOREVER));
+    CHECK_OK(submit_tjob(p, WPOOL_LOW, &expired, past_deadline(), WPOOL_FOREVER));
+    CHECK_OK(submit_tjob(p, WPOOL_LOW, &low, 0, WPOOL_FOREVER));
+    CHECK_OK(wpool_cancel(p, cancelled.ticket));
+    helper h = {.p = p};
+    atomic_init(&h.helped, -1);
+    atomic_init(&h.done, 0);
+    CHECK_OK(wpool_submit(p, WPOOL_HIGH, helping_job, &h)); /* next, on the one worker */
+    gate_open(&g);
+    CHECK_EVENTUALLY(atomic_load(&h.done), 20000);
+    CHECK_EQ(atomic_load(&h.helped), 2); /* expired and low; not the paused ones */
+    CHECK_RAN(&low);
+    CHECK_DISCARDED(&expired, WPOOL_DISCARD_EXPIRED);
+    CHECK_EQ(atomic_load(&expired.discard_in_pool), 1);
+    CHECK_DISCARDED(&cancelled, WPOOL_DISCARD_CANCELLED);
+    for (int i = 0; i < N; i++)
+        CHECK_UNTOUCHED(&normal[i]);
+    CHECK_OK(wpool_resume(p, WPOOL_NORMAL));
+    CHECK_OK(wpool_wait_idle(p, 20 * SEC_NS));
+    for (int i = 0; i < N; i++)
+        CHECK_RAN(&normal[i]);
+    CHECK_LIFECYCLE_BALANCED(get_stats(p));
+    wpool_destroy(p);
+}
+
 /* wpool_pause racing the start of a shutdown, on a priority that is already
  * paused: whatever each call returns (OK before, ECLOSED after), it changes
  * nothing, so the paused jobs are discarded by the shutdown, never run. */
@@ -467,6 +524,7 @@ int main(void) {
     paused_deadline();
     from_a_job();
     paused_deadline_at_shutdown();
+    help_skips_paused();
     pause_racing_shutdown();
     test_summary("test_pause");
     return 0;
