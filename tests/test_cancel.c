@@ -25,6 +25,8 @@
  * - cancel while a shutdown waits: OK, the job is discarded on the
  *   cancelling thread and never run, shutdown returns WPOOL_OK; jobs a
  *   timed-out shutdown discarded: EALREADY;
+ * - cancels racing a timed-out shutdown's discards: each job discarded once,
+ *   CANCELLED exactly for the OK cancels, else SHUTDOWN;
  * - cancel on a paused priority: OK; the rest runs once resumed.
  */
 #include "test_jobs.h"
@@ -650,6 +652,82 @@ static void cancel_during_shutdown(void) {
     wpool_destroy(p);
 }
 
+/* Cancels racing the discards of a shutdown whose timeout passed: each job
+ * is discarded once, CANCELLED exactly when a cancel returned OK for it (on
+ * that canceller's thread), else SHUTDOWN. */
+typedef struct sd_race {
+    wpool *p;
+    int n, id;
+} sd_race;
+
+static void *sd_canceller(void *arg) {
+    sd_race *r = arg;
+    tjob_thread_tag = 100 + r->id;
+    for (int k = 0; k < r->n; k++) {
+        int i = r->id ? r->n - 1 - k : k; /* one from each end */
+        atomic_store(&race_rc[r->id][i], wpool_cancel(r->p, race_jobs[i].ticket));
+    }
+    return NULL;
+}
+
+static void cancel_races_shutdown_discards(void) {
+#if defined(WPOOL_TEST_SANITIZED)
+    const int n = 1000;
+#else
+    const int n = 4000;
+#endif
+    wpool_config cfg = no_temp_config();
+    test_gate g;
+    wpool *p = gated_pool(&cfg, WPOOL_HIGH, &g);
+    for (int i = 0; i < n; i++) {
+        tjob_init(&race_jobs[i], p, NULL);
+        CHECK_OK(submit_tjob(p, (wpool_priority)(1 + i % 2), &race_jobs[i], 0, WPOOL_FOREVER));
+        for (int k = 0; k < CANCELLERS; k++)
+            atomic_store(&race_rc[k][i], 1);
+    }
+    sd_race r[CANCELLERS];
+    pthread_t t[CANCELLERS];
+    for (int k = 0; k < CANCELLERS; k++) {
+        r[k] = (sd_race){p, n, k};
+        CHECK_EQ(pthread_create(&t[k], NULL, sd_canceller, &r[k]), 0);
+    }
+    CHECK_RC(wpool_shutdown(p, 0), WPOOL_ETIMEDOUT); /* the gate holds: discard the rest */
+    for (int k = 0; k < CANCELLERS; k++)
+        CHECK_EQ(pthread_join(t[k], NULL), 0);
+    gate_open(&g);
+    CHECK_OK(wpool_shutdown(p, WPOOL_FOREVER));
+    int cancelled = 0;
+    for (int i = 0; i < n; i++) {
+        tjob *j = &race_jobs[i];
+        int oks = 0, winner = -1;
+        for (int k = 0; k < CANCELLERS; k++) {
+            int rc = atomic_load(&race_rc[k][i]);
+            CHECK(rc == WPOOL_OK || rc == WPOOL_EALREADY);
+            if (rc == WPOOL_OK) {
+                oks++;
+                winner = k;
+            }
+        }
+        CHECK(oks <= 1);
+        CHECK_EQ(atomic_load(&j->runs), 0);
+        CHECK_EQ(atomic_load(&j->discards), 1);
+        if (oks) {
+            CHECK_EQ(atomic_load(&j->reason), WPOOL_DISCARD_CANCELLED);
+            CHECK_EQ(atomic_load(&j->discard_tag), 100 + winner);
+            cancelled++;
+        } else {
+            CHECK_EQ(atomic_load(&j->reason), WPOOL_DISCARD_SHUTDOWN);
+        }
+    }
+    wpool_stats s = get_stats(p);
+    CHECK_EQ(sum3(s.cancelled), cancelled);
+    CHECK_EQ(sum3(s.discarded), n - cancelled);
+    CHECK_LIFECYCLE_BALANCED(s);
+    printf("shutdown race: %d jobs, %d cancelled, %d discarded by the shutdown\n", n, cancelled,
+           n - cancelled);
+    wpool_destroy(p);
+}
+
 static void cancel_paused(void) {
     wpool_config cfg = no_temp_config();
     wpool *p = make_pool(&cfg);
@@ -687,6 +765,7 @@ int main(void) {
     cancel_from_discard();
     cancel_races_start();
     cancel_during_shutdown();
+    cancel_races_shutdown_discards();
     cancel_paused();
     test_summary("test_cancel");
     return 0;
