@@ -614,12 +614,13 @@ int wpool_pause(wpool *p, wpool_priority prio) {
     /* seq_cst: against a worker's announcement (rule 1) then its look at
      * the flag (has_work_sc), and a shutdown's store of closed then its look
      * at the flags (quiescent, discard_queued): see below. */
-    atomic_store_explicit(&r->paused, 1, memory_order_seq_cst);
+    uint32_t was_paused = atomic_exchange_explicit(&r->paused, 1, memory_order_seq_cst);
     /* seq_cst: after our store. A shutdown that began before it may not have
      * seen the flag: undo it, so that shutdown runs those jobs or times out
-     * as it would have; one that begins after this sees the flag. */
+     * as it would have; one that begins after this sees the flag. Only our
+     * own change is undone: a priority paused before stays paused. */
     if (atomic_load_explicit(&p->closed, memory_order_seq_cst)) {
-        wpool_resume(p, prio);
+        if (!was_paused) wpool_resume(p, prio);
         return WPOOL_ECLOSED;
     }
     /* Only paused work may be left now: a quiescence waiter may be done
