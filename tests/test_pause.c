@@ -465,9 +465,9 @@ static void *pause_spinner_main(void *arg) {
 
 static void pause_racing_shutdown(void) {
 #if defined(WPOOL_TEST_SANITIZED)
-    enum { ROUNDS = 200 };
+    enum { ROUNDS = 150 };
 #else
-    enum { ROUNDS = 1000 };
+    enum { ROUNDS = 400 };
 #endif
     enum { N = 4 };
     int ran_rounds = 0;
