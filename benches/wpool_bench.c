@@ -860,9 +860,9 @@ static void scenario_cancel(void) {
             goto out;
         }
         if (rep == 0) continue; /* warm-up */
-        submit[got] = (double)(t1 - t0) / N;
-        cancel[got] = (double)(t2 - t1) / N;
-        skip[got] = (double)(t3 - t2) / N;
+        submit[got] = (double)(t1 - t0) / (double)N;
+        cancel[got] = (double)(t2 - t1) / (double)N;
+        skip[got] = (double)(t3 - t2) / (double)N;
         got++;
     }
     print_reps("submit_job", "ns/job per run", submit, got, 1.0);
