@@ -325,6 +325,9 @@ typedef struct job {
     _Atomic int cancelled;            /* wpool_cancel of its ticket returned OK */
     _Atomic int reason;               /* wpool_discard_reason_now() in its discard */
     _Atomic uintptr_t discard_thread; /* thread_tag() of its discard */
+    /* now_ns() when accepted, when its run or discard began and ended (0:
+     * not yet), for the report of a slow wait (print_timeline). */
+    _Atomic uint64_t t_accepted, t_started, t_ended;
 } job;
 
 static job g_jobs[MAX_JOBS];
@@ -623,6 +626,7 @@ static void do_cancel(job *j) {
         } else {
             if (atomic_load(&j->discards))
                 fail("job %u had no discard callback but one was called", id);
+            atomic_store(&j->t_ended, now_ns());
             atomic_store(&j->done, 1); /* ended: nothing else will call it */
         }
     } else if (rc == WPOOL_EALREADY) {
@@ -774,6 +778,7 @@ static size_t submit_jobs(int method, int prio, int kind, int param, int depth, 
     for (size_t i = 0; i < n; i++) {
         if (i < accepted) {
             atomic_store(&jobs[i]->accepted_seq, atomic_fetch_add(&g.seq, 1) + 1);
+            atomic_store(&jobs[i]->t_accepted, now_ns());
             atomic_store(&jobs[i]->status, WPOOL_OK);
         } else {
             atomic_store(&jobs[i]->status, rc == WPOOL_OK ? WPOOL_EFULL : rc);
@@ -1041,6 +1046,7 @@ static void job_body(job *j) {
 
 static void job_run(void *arg) {
     job *j = arg;
+    atomic_store(&j->t_started, now_ns());
     if (atomic_fetch_add(&j->runs, 1) != 0 || atomic_load(&j->discards))
         fail("job %u (prio %d) run again (runs %d, discards %d)", job_id(j), j->prio,
              atomic_load(&j->runs), atomic_load(&j->discards));
@@ -1060,11 +1066,13 @@ static void job_run(void *arg) {
     if (wpool_discard_reason_now() != WPOOL_DISCARD_NONE)
         fail("wpool_discard_reason_now() is %d in a job's run", (int)wpool_discard_reason_now());
     job_body(j);
+    atomic_store(&j->t_ended, now_ns());
     atomic_store(&j->done, 1);
 }
 
 static void job_discard(void *arg) {
     job *j = arg;
+    atomic_store(&j->t_started, now_ns());
     if (atomic_fetch_add(&j->discards, 1) != 0 || atomic_load(&j->runs))
         fail("job %u (prio %d) discarded again (runs %d, discards %d)", job_id(j), j->prio,
              atomic_load(&j->runs), atomic_load(&j->discards));
@@ -1106,6 +1114,7 @@ static void job_discard(void *arg) {
             fail("wpool_discard_reason_now() is %d after a nested cancel, %d before",
                  (int)wpool_discard_reason_now(), (int)why);
     }
+    atomic_store(&j->t_ended, now_ns());
     atomic_store(&j->done, 1);
 }
 
@@ -1196,6 +1205,32 @@ static void on_stop(void *ctx, unsigned index, int temporary) {
 /* Drivers                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* For a wait that took too long: when the jobs that were not done at its
+ * start (t0) were accepted, started and ended, relative to t0, and the last
+ * end: a last end long before the wait returned means the waiter slept
+ * through it; a job that started or ran late points at a worker. */
+static void print_timeline(uint64_t t0) {
+    unsigned n = atomic_load(&g.njobs), shown = 0;
+    if (n > MAX_JOBS) n = MAX_JOBS;
+    uint64_t last = 0;
+    int last_id = -1;
+#define FZ_REL(t) ((t) ? ((double)(int64_t)((t)-t0)) / 1e6 : -1.0)
+    fprintf(stderr, "fuzz_api: jobs not done when the wait began (ms from then; -1: not yet):\n");
+    for (unsigned i = 0; i < n; i++) {
+        job *j = &g_jobs[i];
+        uint64_t a = atomic_load(&j->t_accepted), st = atomic_load(&j->t_started);
+        uint64_t e = atomic_load(&j->t_ended);
+        if (!a || (e && e < t0)) continue;
+        if (e > last) last = e, last_id = (int)i;
+        if (shown++ < 40)
+            fprintf(stderr, "  job %u (prio %d, %s): accepted %.3f started %.3f ended %.3f\n", i,
+                    j->prio, KIND_NAMES[j->kind], FZ_REL(a), FZ_REL(st), FZ_REL(e));
+    }
+    fprintf(stderr, "  the last one ended at %.3f ms (job %d); now %.3f ms\n", FZ_REL(last),
+            last_id, FZ_REL(now_ns()));
+#undef FZ_REL
+}
+
 static void do_wait(int shutdown, uint64_t timeout_ns, int must_succeed) {
     wpool *p = pool();
     uint64_t seq0 = atomic_load(&g.seq);
@@ -1222,6 +1257,7 @@ static void do_wait(int shutdown, uint64_t timeout_ns, int must_succeed) {
     }
     /* A long wait that returns OK at its deadline's last look slept through
      * the moment the pool went idle: as lost a wake-up as a timeout. */
+    if (must_succeed && (rc != WPOOL_OK || took > timeout_ns / 2)) print_timeline(t0);
     if (must_succeed && rc == WPOOL_OK && took > timeout_ns / 2)
         fail("%s(%llu ms) returned WPOOL_OK only after %llu ms, though every job and driver "
              "here is bounded: a lost wake-up (it saw the pool idle at its deadline)",
@@ -1688,6 +1724,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     shutdown_begins(mark_paused);
     rc = wpool_shutdown(p, g_long_ns);
     atomic_store(&g.closed_seen, 1);
+    if (rc != WPOOL_OK || now_ns() - t0 > g_long_ns / 2) print_timeline(t0);
     if (rc == WPOOL_OK && now_ns() - t0 > g_long_ns / 2)
         fail("the final wpool_shutdown(%llu ms) returned WPOOL_OK only after %llu ms: a lost "
              "wake-up",
