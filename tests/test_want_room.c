@@ -9,6 +9,10 @@
  *   worker thread), and a try succeeds. With room already there it returns 1.
  * - Shutdown calls on_room for every priority; afterwards wpool_want_room
  *   returns WPOOL_ECLOSED.
+ * - Room made by cancelled jobs: a full queue whose jobs are all cancelled
+ *   is freed when the worker passes their slots, and that pass calls
+ *   on_room too, though it finds no job to take (it did not, at first: the
+ *   notice waited for the next job of that priority to be taken).
  * - No lost notice: producers that never block (try; when full, ask, try
  *   once more, then sleep until the notice they asked for moves a counter,
  *   with no timeout) push 200,000 jobs through an 8-slot queue, alongside
@@ -90,6 +94,38 @@ static void notice_when_drained(void) {
     wpool_destroy(p);
 }
 
+static void notice_after_cancels(void) {
+    notices n;
+    memset(&n, 0, sizeof n);
+    wpool_config cfg;
+    wpool_config_init(&cfg);
+    cfg.capacity[WPOOL_LOW] = 8;
+    cfg.on_room = count_notice;
+    cfg.room_ctx = &n;
+    test_gate g;
+    wpool *p = gated_pool(&cfg, WPOOL_NORMAL, &g);
+    n.p = p;
+    wpool_task t = {noop, NULL, NULL};
+    wpool_ticket tickets[8];
+    for (int i = 0; i < 8; i++)
+        CHECK_OK(wpool_submit_job(p, WPOOL_LOW, &t, NULL, 0, &tickets[i]));
+    CHECK_RC(wpool_try_submit(p, WPOOL_LOW, noop, NULL), WPOOL_EFULL);
+    CHECK_OK(wpool_want_room(p, WPOOL_LOW));
+    for (int i = 0; i < 8; i++)
+        CHECK_OK(wpool_cancel(p, tickets[i]));
+    /* The slots are freed as the worker passes them, not by the cancels. */
+    CHECK_RC(wpool_try_submit(p, WPOOL_LOW, noop, NULL), WPOOL_EFULL);
+    CHECK_EQ(atomic_load(&n.calls[WPOOL_LOW]), 0);
+    gate_open(&g);
+    CHECK_EVENTUALLY(atomic_load(&n.calls[WPOOL_LOW]) >= 1, 10000);
+    CHECK_OK(wpool_try_submit(p, WPOOL_LOW, noop, NULL));
+    CHECK_OK(wpool_wait_idle(p, 10 * SEC_NS));
+    wpool_stats s = get_stats(p);
+    CHECK_EQ(s.cancelled[WPOOL_LOW], 8);
+    CHECK_EQ(s.completed[WPOOL_LOW], 1);
+    wpool_destroy(p);
+}
+
 /* --- No lost notice ------------------------------------------------------ */
 
 #define JOBS_PER_PRODUCER 50000
@@ -162,6 +198,7 @@ int main(void) {
     test_watchdog("test_want_room", 120);
     arguments();
     notice_when_drained();
+    notice_after_cancels();
     no_lost_notice();
     test_summary("test_want_room");
     return 0;

@@ -262,7 +262,8 @@ typedef struct wpool_config {
  * Per-job counts are indexed by wpool_priority. Every accepted job is in
  * exactly one of queued, running, completed, discarded, cancelled and
  * expired: once the pool is idle, submitted = completed + discarded +
- * cancelled + expired, per priority.
+ * cancelled + expired, per priority. A job is counted once its callback
+ * (run or discard) has returned.
  *
  * Queue waits (submit to start, over the pool's lifetime, ~6% resolution) are
  * measured for every High job, for every Normal or Low job that finds its
@@ -278,7 +279,9 @@ typedef struct wpool_stats {
     uint64_t cancelled[3]; /* jobs discarded by wpool_cancel()              */
     uint64_t expired[3];   /* jobs discarded because their deadline passed  */
     uint64_t rejected[3];  /* submissions refused with EFULL or ETIMEDOUT   */
-    uint64_t queued[3];    /* jobs waiting now (queue depth)                */
+    uint64_t queued[3];    /* jobs waiting now (queue depth; a cancelled
+                              job's slot stays taken until the workers pass
+                              it, but it is not counted here)              */
     unsigned workers;      /* regular workers (threads alive now)           */
     unsigned busy_workers; /* threads (regular and temporary) running a job */
     unsigned temp_workers; /* temporary workers alive now                   */
@@ -353,8 +356,10 @@ WPOOL_API int wpool_shutdown(wpool *p, uint64_t timeout_ns);
  * Shuts the pool down (waiting for every queued and running job) unless that
  * is done, joins every thread and frees everything. p may be NULL. After it
  * returns, p is invalid; no other call on p may run concurrently with it or
- * start after it. Blocks. Calling it from one of this pool's own jobs is a
- * programming error: it is detected, reported on stderr, and does nothing.
+ * start after it, except from the pool's own jobs while it waits for them,
+ * and wpool_cancel() of a job that had not finished when the cancel was
+ * called (it waits for such a cancel to return). Blocks. Calling it from one of this pool's own
+ * jobs is a programming error: it is detected, reported on stderr, and does nothing.
  */
 WPOOL_API void wpool_destroy(wpool *p);
 

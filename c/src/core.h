@@ -122,6 +122,7 @@ struct wpool {
     _Atomic uint64_t rejected[WPOOL_PRIORITIES];
     _Atomic uint64_t temp_spawned, temp_retired, temp_spawn_failures;
     _Atomic uint64_t parks, wakeups, starvation_promotions;
+    _Atomic uint32_t cancels_running; /* wpool_cancel calls in progress (teardown waits) */
 
     /* Read on every job (workers_target) or wake-up; written only by
      * wpool_set_workers() and wpool_set_max_temp_workers(). Relaxed loads:

@@ -129,6 +129,13 @@ static int start_spawner(wpool *p) {
 /* Stops and joins every thread of p, then frees p. The pool must be
  * quiescent and closed, and no wpool_set_* call running. */
 static void teardown(wpool *p) {
+    /* A wpool_cancel of a job that had not finished when it was called may
+     * still be returning (its count let the shutdown finish): it is a few
+     * instructions from done. acquire: its accesses to p are over. */
+    wp_backoff cancels;
+    wp_backoff_init(&cancels, 0, WP_BACKOFF_SNOOZE_LIMIT);
+    while (atomic_load_explicit(&p->cancels_running, memory_order_acquire))
+        wp_backoff_snooze(&cancels);
     wp_spin_lock(&p->temp_lock);
     /* seq_cst (rule 2): before each wp_wake_for_stop(): a worker's SLEEPING
      * store ordered before it is woken, one after it sees stop. Under the
@@ -456,15 +463,25 @@ int wpool_cancel(wpool *p, wpool_ticket ticket) {
     unsigned prio = (unsigned)(ticket & ((1u << WP_TICKET_PRIO_BITS) - 1u));
     uint64_t pos = (ticket >> WP_TICKET_PRIO_BITS) - 1;
     if (prio >= WPOOL_PRIORITIES || (ticket >> WP_TICKET_PRIO_BITS) == 0) return WPOOL_EALREADY;
+    /* seq_cst: before our count of the cancelled job. A wpool_destroy that
+     * our count let finish its shutdown sees this, and waits (teardown)
+     * until we no longer touch p. */
+    atomic_fetch_add_explicit(&p->cancels_running, 1, memory_order_seq_cst);
+    int rc = WPOOL_EALREADY;
     wpool_task t;
-    if (!wp_ring_cancel(&p->rings[prio], pos, &t)) return WPOOL_EALREADY;
-    wp_discard_job(p, &t, (int)prio, WPOOL_DISCARD_CANCELLED);
-    /* seq_cst (I2 of rule 4): after our count (seq_cst in wp_discard_job),
-     * against a waiter's idle_waiters++ then its look at the counts: this
-     * thread is counted nowhere as busy, and the job may have been the last
-     * one the waiter waits for. */
-    if (atomic_load_explicit(&p->idle_waiters, memory_order_seq_cst)) wp_wake_quiescence_waiters(p);
-    return WPOOL_OK;
+    if (wp_ring_cancel(&p->rings[prio], pos, &t)) {
+        wp_discard_job(p, &t, (int)prio, WPOOL_DISCARD_CANCELLED);
+        /* seq_cst (I2 of rule 4): after our count (seq_cst in wp_discard_job),
+         * against a waiter's idle_waiters++ then its look at the counts: this
+         * thread is counted nowhere as busy, and the job may have been the
+         * last one the waiter waits for. */
+        if (atomic_load_explicit(&p->idle_waiters, memory_order_seq_cst))
+            wp_wake_quiescence_waiters(p);
+        rc = WPOOL_OK;
+    }
+    /* release: our last touch of p; teardown acquires it. */
+    atomic_fetch_sub_explicit(&p->cancels_running, 1, memory_order_release);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -543,7 +560,8 @@ static uint64_t discard_queued(wpool *p, bool paused_only) {
         while (wp_ring_nonempty(r)) {
             wpool_task t;
             uint64_t stamp, deadline;
-            if (wp_ring_pop(r, &t, &stamp, &deadline, true)) {
+            bool skipped = false; /* the ring is closed: no producer waits for room */
+            if (wp_ring_pop(r, &t, &stamp, &deadline, true, &skipped)) {
                 wp_discard_job(p, &t, prio, WPOOL_DISCARD_SHUTDOWN);
                 n++;
             } else {
@@ -614,12 +632,13 @@ int wpool_pause(wpool *p, wpool_priority prio) {
     /* seq_cst: against a worker's announcement (rule 1) then its look at
      * the flag (has_work_sc), and a shutdown's store of closed then its look
      * at the flags (quiescent, discard_queued): see below. */
-    atomic_store_explicit(&r->paused, 1, memory_order_seq_cst);
+    uint32_t was_paused = atomic_exchange_explicit(&r->paused, 1, memory_order_seq_cst);
     /* seq_cst: after our store. A shutdown that began before it may not have
      * seen the flag: undo it, so that shutdown runs those jobs or times out
-     * as it would have; one that begins after this sees the flag. */
+     * as it would have; one that begins after this sees the flag. Only our
+     * own change is undone: a priority paused before stays paused. */
     if (atomic_load_explicit(&p->closed, memory_order_seq_cst)) {
-        wpool_resume(p, prio);
+        if (!was_paused) wpool_resume(p, prio);
         return WPOOL_ECLOSED;
     }
     /* Only paused work may be left now: a quiescence waiter may be done

@@ -192,10 +192,12 @@ static inline uint64_t wp_ring_settle_tomb(wp_slot *s, uint64_t tomb) {
 
 /* Takes the job at head into *out, with its stamp (0: not sampled) and its
  * deadline (0: none). False when the ring is empty, paused (unless
- * even_paused: shutdown's discards), or the job at head is not published yet. Cancelled jobs are
- * skipped (freed and counted in skipped). */
+ * even_paused: shutdown's discards), or the job at head is not published
+ * yet. Cancelled jobs are skipped: freed, counted in r->skipped, and
+ * *skipped set, so that the caller wakes producers waiting for room even
+ * when it returns false (the skips made room). */
 static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uint64_t *deadline,
-                               bool even_paused) {
+                               bool even_paused, bool *skipped) {
     uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
     wp_backoff contended;
     wp_backoff_init(&contended, 0, WP_RING_CAS_BACKOFF_LIMIT);
@@ -227,6 +229,7 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uin
                         /* release: as below; the canceller already discarded it. */
                         atomic_store_explicit(&s->seq, pos + r->mask + 1, memory_order_release);
                         atomic_fetch_add_explicit(&r->skipped, 1, memory_order_release);
+                        *skipped = true;
                         pos = atomic_load_explicit(&r->head, memory_order_relaxed);
                         continue;
                     }

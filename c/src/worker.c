@@ -77,8 +77,13 @@ static inline bool surplus(wpool *p, const wp_worker *w) {
 static inline bool pop_level(wpool *p, int prio, wpool_task *t, uint64_t *stamp,
                              uint64_t *deadline) {
     wp_ring *r = &p->rings[prio];
-    if (!wp_ring_pop(r, t, stamp, deadline, false)) return false; /* also while paused */
-    wp_room_wake(r);                                              /* rule 3 */
+    bool skipped = false;
+    if (!wp_ring_pop(r, t, stamp, deadline, false, &skipped)) {
+        /* Cancelled jobs skipped: their slots are room too (rule 3). */
+        if (WP_UNLIKELY(skipped)) wp_room_wake(r);
+        return false; /* empty, or paused */
+    }
+    wp_room_wake(r); /* rule 3 */
     return true;
 }
 

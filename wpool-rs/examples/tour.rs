@@ -11,7 +11,10 @@
 //!    stays parked.
 //! 3. A job panics: the panic handler reports it and the pool goes on.
 //! 4. Jobs borrow from the stack in a scope.
-//! 5. A shutdown with a deadline: what does not start in time is dropped,
+//! 5. The job lifecycle: a job whose deadline passes while both workers are
+//!    busy is dropped unrun; a queued job is cancelled; Low work is paused
+//!    and resumed; the pool grows by a worker and shrinks back.
+//! 6. A shutdown with a deadline: what does not start in time is dropped,
 //!    and the report says so.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -148,7 +151,59 @@ fn main() -> Result<(), wpool::Error> {
     });
     say(format!("scoped jobs filled a local vector: {squares:?}"));
 
-    // 5. A shutdown with a deadline.
+    // 5. The job lifecycle. Both workers are kept busy for 20 ms; a job
+    //    that must start within 5 ms cannot, and is dropped unrun.
+    let busy: Vec<_> = (0..2)
+        .map(|_| {
+            pool.submit(Priority::Normal, || busy_for(Duration::from_millis(20)))
+                .expect("open")
+        })
+        .collect();
+    let stale = pool
+        .job(Priority::Normal)
+        .deadline_after(Duration::from_millis(5))
+        .submit(|| "a quote that is stale after 5 ms")
+        .expect("open");
+    let unwanted = pool
+        .submit(Priority::Normal, || "a result nobody wants any more")
+        .expect("open");
+    let cancelled = unwanted.cancel(); // still queued behind the busy workers
+    say(format!(
+        "a queued job cancelled: {cancelled}; its join: {}",
+        unwanted.join().unwrap_err()
+    ));
+    pool.pause(Priority::Low)?;
+    let bulk = pool
+        .submit(Priority::Low, || "bulk work, held during the incident")
+        .expect("open");
+    for handle in busy {
+        handle.join().expect("no panic");
+    }
+    match stale.join() {
+        Ok(text) => say(format!("the deadline job ran after all: {text}")),
+        Err(err) => say(format!("the deadline job: {err}")),
+    }
+    pool.set_workers(3)?; // one more worker, started before this returns
+    pool.wait_idle()?; // paused work does not count
+    let stats = pool.stats();
+    say(format!(
+        "Low paused: {}, queued {}; workers {}; cancelled {}, expired {}",
+        stats[Priority::Low].paused,
+        stats[Priority::Low].queued,
+        stats.workers,
+        stats.cancelled(),
+        stats.expired()
+    ));
+    pool.resume(Priority::Low)?;
+    say(format!("resumed Low: {}", bulk.join().expect("no panic")));
+    pool.set_workers(2)?; // the surplus worker leaves once idle
+    say(format!(
+        "workers: asked for {}, alive {} (a surplus worker leaves between jobs)",
+        pool.stats().workers_target,
+        pool.stats().workers
+    ));
+
+    // 6. A shutdown with a deadline.
     let dropped = Arc::new(AtomicUsize::new(0));
     for _ in 0..40 {
         let guard = DropCount(dropped.clone());

@@ -7,7 +7,10 @@ use std::fmt;
 
 use wpool_sys as sys;
 
-/// An error from the pool: every status code of the C API has a variant.
+/// An error from the pool: every status code that a call of this crate can
+/// meet has a variant. (`WPOOL_EALREADY`, the C cancel's "too late", is the
+/// `false` of [`JoinHandle::cancel`](crate::JoinHandle::cancel) here; as a
+/// raw code it maps to [`Error::Unknown`].)
 ///
 /// ```
 /// use wpool::{Error, Pool};
@@ -400,8 +403,12 @@ impl<F> From<SpawnBatchError<F>> for Error {
 }
 
 /// Why a [`JoinHandle`](crate::JoinHandle) has no value: the job panicked
-/// (the payload is here) or was discarded unstarted by a shutdown whose
-/// deadline passed.
+/// (the payload is here), or it never started and its closure was dropped
+/// instead, for one of three reasons: a shutdown discarded it
+/// ([`is_discarded`](JoinError::is_discarded)), it was cancelled
+/// ([`is_cancelled`](JoinError::is_cancelled)), or its deadline passed
+/// ([`is_expired`](JoinError::is_expired)). Exactly one of the four
+/// `is_` methods is true.
 ///
 /// ```
 /// use wpool::{Pool, Priority};
@@ -422,7 +429,34 @@ pub struct JoinError {
 
 enum JoinErrorRepr {
     Panicked(SyncPayload),
-    Discarded,
+    Discarded(DiscardReason),
+}
+
+/// Why the pool dropped a job unstarted (its discard callback ran instead
+/// of its run callback).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DiscardReason {
+    /// A shutdown: its deadline passed, or the job's priority was paused.
+    Shutdown,
+    /// `wpool_cancel` (a handle's `cancel`).
+    Cancelled,
+    /// The job's deadline passed before a worker took it.
+    Expired,
+}
+
+impl DiscardReason {
+    /// The reason of the discard callback running on this thread.
+    pub(crate) fn current() -> DiscardReason {
+        // SAFETY: reads a thread-local of the C core; never blocks.
+        match unsafe { sys::wpool_discard_reason_now() } {
+            sys::WPOOL_DISCARD_CANCELLED => DiscardReason::Cancelled,
+            sys::WPOOL_DISCARD_EXPIRED => DiscardReason::Expired,
+            // WPOOL_DISCARD_SHUTDOWN; NONE cannot happen inside a discard
+            // callback, and a shutdown is what a discard meant before the
+            // C core had reasons.
+            _ => DiscardReason::Shutdown,
+        }
+    }
 }
 
 /// A panic payload that can sit in a `Sync` type: through a shared reference
@@ -460,9 +494,9 @@ impl JoinError {
         }
     }
 
-    pub(crate) fn discarded() -> JoinError {
+    pub(crate) fn discarded(reason: DiscardReason) -> JoinError {
         JoinError {
-            repr: JoinErrorRepr::Discarded,
+            repr: JoinErrorRepr::Discarded(reason),
         }
     }
 
@@ -480,7 +514,12 @@ impl JoinError {
         matches!(self.repr, JoinErrorRepr::Panicked(_))
     }
 
-    /// The job was discarded unstarted by a shutdown (its closure was dropped).
+    /// The job was discarded unstarted by a shutdown (its closure was
+    /// dropped): the shutdown's deadline passed before the job started, or
+    /// its priority was [paused](crate::Pool::pause). A cancelled or
+    /// expired job is not `is_discarded` but
+    /// [`is_cancelled`](JoinError::is_cancelled) or
+    /// [`is_expired`](JoinError::is_expired).
     ///
     /// # Examples
     ///
@@ -496,7 +535,57 @@ impl JoinError {
     /// # Ok::<(), wpool::Error>(())
     /// ```
     pub fn is_discarded(&self) -> bool {
-        matches!(self.repr, JoinErrorRepr::Discarded)
+        matches!(self.repr, JoinErrorRepr::Discarded(DiscardReason::Shutdown))
+    }
+
+    /// The job was cancelled while still queued
+    /// ([`JoinHandle::cancel`](crate::JoinHandle::cancel) returned true): it
+    /// never ran, and its closure was dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::builder().workers(1).max_temp_workers(0).build()?;
+    /// let (open, gate) = mpsc::channel::<()>();
+    /// pool.spawn(Priority::Low, move || { let _ = gate.recv(); }).unwrap(); // holds the worker
+    /// let queued = pool.submit(Priority::Low, || 1).unwrap();
+    /// assert!(queued.cancel());
+    /// let err = queued.join().unwrap_err();
+    /// assert!(err.is_cancelled() && !err.is_discarded());
+    /// assert_eq!(err.to_string(), "the job was cancelled");
+    /// open.send(()).unwrap();
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(
+            self.repr,
+            JoinErrorRepr::Discarded(DiscardReason::Cancelled)
+        )
+    }
+
+    /// The job's deadline ([`JobBuilder::deadline`](crate::JobBuilder::deadline))
+    /// passed before a worker took it: it never ran, and its closure was
+    /// dropped on the worker.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// // A deadline already past: accepted, then dropped when a worker reaches it.
+    /// let late = pool.job(Priority::Normal).deadline(Instant::now()).submit(|| 1).unwrap();
+    /// let err = late.join().unwrap_err();
+    /// assert!(err.is_expired());
+    /// assert_eq!(err.to_string(), "the job's deadline passed before it started");
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn is_expired(&self) -> bool {
+        matches!(self.repr, JoinErrorRepr::Discarded(DiscardReason::Expired))
     }
 
     /// The panic message, when the payload is a string (as `panic!` makes).
@@ -512,7 +601,7 @@ impl JoinError {
     pub fn panic_message(&self) -> Option<&str> {
         match &self.repr {
             JoinErrorRepr::Panicked(payload) => payload.message(),
-            JoinErrorRepr::Discarded => None,
+            JoinErrorRepr::Discarded(_) => None,
         }
     }
 
@@ -531,7 +620,7 @@ impl JoinError {
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
             JoinErrorRepr::Panicked(payload) => Ok(payload.into_inner()),
-            JoinErrorRepr::Discarded => Err(self),
+            JoinErrorRepr::Discarded(_) => Err(self),
         }
     }
 
@@ -539,7 +628,7 @@ impl JoinError {
     ///
     /// # Panics
     ///
-    /// If the job was discarded rather than panicked.
+    /// If the job did not panic (it was discarded, cancelled or expired).
     ///
     /// # Examples
     ///
@@ -555,7 +644,7 @@ impl JoinError {
     /// ```
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic()
-            .expect("the job was discarded, it did not panic")
+            .expect("the job did not run, so it did not panic")
     }
 }
 
@@ -589,7 +678,9 @@ impl fmt::Debug for JoinError {
                 .debug_tuple("Panicked")
                 .field(&self.panic_message().unwrap_or("Any { .. }"))
                 .finish(),
-            JoinErrorRepr::Discarded => f.write_str("Discarded"),
+            JoinErrorRepr::Discarded(DiscardReason::Shutdown) => f.write_str("Discarded"),
+            JoinErrorRepr::Discarded(DiscardReason::Cancelled) => f.write_str("Cancelled"),
+            JoinErrorRepr::Discarded(DiscardReason::Expired) => f.write_str("Expired"),
         }
     }
 }
@@ -599,7 +690,15 @@ impl fmt::Display for JoinError {
         match (&self.repr, self.panic_message()) {
             (JoinErrorRepr::Panicked(_), Some(msg)) => write!(f, "the job panicked: {msg}"),
             (JoinErrorRepr::Panicked(_), None) => f.write_str("the job panicked"),
-            (JoinErrorRepr::Discarded, _) => f.write_str("the job was discarded at shutdown"),
+            (JoinErrorRepr::Discarded(DiscardReason::Shutdown), _) => {
+                f.write_str("the job was discarded at shutdown")
+            }
+            (JoinErrorRepr::Discarded(DiscardReason::Cancelled), _) => {
+                f.write_str("the job was cancelled")
+            }
+            (JoinErrorRepr::Discarded(DiscardReason::Expired), _) => {
+                f.write_str("the job's deadline passed before it started")
+            }
         }
     }
 }

@@ -10,8 +10,8 @@ use std::task::{Context, Poll};
 use wpool_sys as sys;
 
 use crate::error::{Error, SpawnError};
-use crate::handle::{JoinHandle, Joinable};
-use crate::inner::{Pool, TRY};
+use crate::handle::{CancelToken, JoinHandle, Joinable};
+use crate::inner::{Pool, Via, TRY};
 use crate::job::{Detached, Job};
 use crate::priority::Priority;
 use crate::waiters::Registration;
@@ -21,25 +21,28 @@ use crate::waiters::Registration;
 struct Enqueue<'a, J> {
     pool: &'a Pool,
     prio: Priority,
+    via: Via,
     job: Option<J>,
     reg: Registration,
 }
 
 impl<'a, J: Job + 'static> Enqueue<'a, J> {
-    fn new(pool: &'a Pool, prio: Priority, job: J) -> Enqueue<'a, J> {
+    fn new(pool: &'a Pool, prio: Priority, job: J, via: Via) -> Enqueue<'a, J> {
         Enqueue {
             pool,
             prio,
+            via,
             job: Some(job),
             reg: Registration::default(),
         }
     }
 
-    /// One try; `Err(job)` when the queue is full.
-    fn attempt(&self, job: J) -> Result<Result<(), J>, J> {
+    /// One try; `Err(job)` when the queue is full. Queued: the ticket (0
+    /// for `Via::Plain`).
+    fn attempt(&self, job: J) -> Result<Result<sys::wpool_ticket, J>, J> {
         // SAFETY: J is 'static: it borrows nothing.
-        match unsafe { self.pool.enqueue(self.prio, job, TRY) } {
-            Ok(()) => Ok(Ok(())),
+        match unsafe { self.pool.enqueue_via(self.prio, job, TRY, self.via) } {
+            Ok(ticket) => Ok(Ok(ticket)),
             Err((Error::Full, job)) => Err(job),
             // Closed (or any other refusal, which `submit` reports as
             // Closed too).
@@ -47,8 +50,8 @@ impl<'a, J: Job + 'static> Enqueue<'a, J> {
         }
     }
 
-    /// `Ready(Ok)`: queued; `Ready(Err(job))`: refused (closed).
-    fn poll_enqueue(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), J>> {
+    /// `Ready(Ok(ticket))`: queued; `Ready(Err(job))`: refused (closed).
+    fn poll_enqueue(&mut self, cx: &mut Context<'_>) -> Poll<Result<sys::wpool_ticket, J>> {
         let job = self
             .job
             .take()
@@ -89,7 +92,7 @@ impl<'a, J: Job + 'static> Enqueue<'a, J> {
         }
     }
 
-    fn finish(&mut self, done: Result<(), J>) -> Poll<Result<(), J>> {
+    fn finish(&mut self, done: Result<sys::wpool_ticket, J>) -> Poll<Result<sys::wpool_ticket, J>> {
         self.pool
             .shared()
             .waiters
@@ -143,7 +146,10 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         this.inner.poll_enqueue(cx).map(|queued| match queued {
-            Ok(()) => Ok(this.handle.take().expect("one handle per job")),
+            Ok(ticket) => {
+                let handle = this.handle.take().expect("one handle per job");
+                Ok(handle.with_token(CancelToken::new(this.inner.pool.shared(), ticket)))
+            }
             Err(job) => Err(SpawnError::Closed(job.into_inner())),
         })
     }
@@ -180,7 +186,7 @@ where
         self.get_mut()
             .inner
             .poll_enqueue(cx)
-            .map(|queued| queued.map_err(|job| SpawnError::Closed(job.0)))
+            .map(|queued| queued.map(drop).map_err(|job| SpawnError::Closed(job.0)))
     }
 }
 
@@ -259,7 +265,8 @@ impl Pool {
     {
         let (job, handle) = crate::handle::joinable(f);
         SubmitAsync {
-            inner: Enqueue::new(self, prio, job),
+            // Ticketed: the handle can cancel the job.
+            inner: Enqueue::new(self, prio, job, Via::Ticketed { deadline_ns: 0 }),
             handle: Some(handle),
         }
     }
@@ -305,7 +312,7 @@ impl Pool {
         F: FnOnce() + Send + 'static,
     {
         SpawnAsync {
-            inner: Enqueue::new(self, prio, Detached(f)),
+            inner: Enqueue::new(self, prio, Detached(f), Via::Plain),
         }
     }
 }

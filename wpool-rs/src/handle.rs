@@ -9,10 +9,12 @@ use std::sync::atomic::{self, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-use crate::error::JoinError;
+use wpool_sys as sys;
+
+use crate::error::{DiscardReason, JoinError};
 use crate::job::Job;
 use crate::recycle;
-use crate::thread;
+use crate::thread::{self, Shared};
 
 /// Where a job leaves its result for its handle.
 pub(crate) struct Packet<T> {
@@ -28,6 +30,12 @@ struct State<T> {
     /// A thread blocks in `wait`: only then is the condvar signalled (a
     /// futex wake is a system call, which most jobs need not pay).
     blocked: bool,
+    /// A `cancel` is between its check of the result and the return of its
+    /// `wpool_cancel`: the job's completion (other than by that cancel)
+    /// waits for it, so that the pool outlives the call (see `cancel`).
+    cancelling: bool,
+    /// A completion waits for `cancelling` to clear.
+    completion_waits: bool,
 }
 
 impl<T> Packet<T> {
@@ -38,6 +46,8 @@ impl<T> Packet<T> {
                 waker: None,
                 taken: false,
                 blocked: false,
+                cancelling: false,
+                completion_waits: false,
             }),
             done: Condvar::new(),
         }
@@ -51,11 +61,27 @@ impl<T> Packet<T> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn complete(&self, result: Result<T, JoinError>) {
+    /// Stores the job's result (or why there is none) and wakes the
+    /// handle. `by_cancel`: the completion is the discard made by this
+    /// packet's own `cancel`, on the thread running it; any other waits
+    /// until no cancel is in flight.
+    fn complete(&self, result: Result<T, JoinError>, by_cancel: bool) {
         let (waker, blocked) = {
             let mut state = self.lock();
-            if state.result.is_some() || state.taken {
-                return;
+            loop {
+                // Completed already (the completer's drop after a run or a
+                // discard): nothing to do, nothing to wait for.
+                if state.result.is_some() || state.taken {
+                    return;
+                }
+                if !state.cancelling || by_cancel {
+                    break;
+                }
+                state.completion_waits = true;
+                state = self
+                    .done
+                    .wait(state)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
             }
             state.result = Some(result);
             (state.waker.take(), state.blocked)
@@ -71,6 +97,44 @@ impl<T> Packet<T> {
     pub(crate) fn is_done(&self) -> bool {
         let state = self.lock();
         state.result.is_some() || state.taken
+    }
+
+    /// Cancels the job with `token` if it has not completed: true when it
+    /// was still queued (it was discarded, and this packet completed with
+    /// "cancelled", before this returns).
+    ///
+    /// Why the pool is still alive when `wpool_cancel` is called, although
+    /// the handle does not keep it alive: `wpool_destroy` first shuts the
+    /// pool down, which returns only once each accepted job was run or
+    /// discarded and the callback doing so returned; only then does it
+    /// free anything. Every such callback completes this packet. So while
+    /// the packet is not complete the pool is alive (at worst in that
+    /// shutdown, during which `wpool_cancel` is documented to work); and
+    /// from the check below to the return of `wpool_cancel`, `cancelling`
+    /// holds back any completion but the one this cancel makes itself.
+    pub(crate) fn cancel(&self, token: &CancelToken) -> bool {
+        {
+            let mut state = self.lock();
+            // Done, or another thread cancels this same handle right now
+            // (whatever it gets, this call's answer is false: the job is
+            // either cancelled by that call or started).
+            if state.result.is_some() || state.taken || state.cancelling {
+                return false;
+            }
+            state.cancelling = true;
+        }
+        // SAFETY: the packet is not complete, and completions wait until
+        // `cancelling` clears: the pool is alive for the call (see above).
+        let cancelled = unsafe { token.cancel() };
+        let waits = {
+            let mut state = self.lock();
+            state.cancelling = false;
+            std::mem::take(&mut state.completion_waits)
+        };
+        if waits {
+            self.done.notify_all();
+        }
+        cancelled
     }
 
     /// Blocks until the result is in and takes it. On one of a pool's own
@@ -89,6 +153,48 @@ impl<T> Packet<T> {
         let mut state = thread::help_until(&self.state, &self.done, ready, blocking);
         state.taken = true;
         state.result.take().expect("ready")
+    }
+}
+
+/// What a handle needs to cancel its job: the pool's shared state (which
+/// knows the C pool) and the job's ticket. It does not keep the pool alive:
+/// see `Packet::cancel` for why it is used only while the pool is.
+pub(crate) struct CancelToken {
+    shared: NonNull<Shared>,
+    ticket: sys::wpool_ticket,
+}
+
+// SAFETY: the token is a pointer to the pool's `Shared` (Send + Sync) and a
+// number; the C calls it makes may come from any thread.
+unsafe impl Send for CancelToken {}
+// SAFETY: as above; `cancel` takes `&self` and calls thread-safe C.
+unsafe impl Sync for CancelToken {}
+
+impl CancelToken {
+    pub(crate) fn new(shared: &Shared, ticket: sys::wpool_ticket) -> CancelToken {
+        CancelToken {
+            shared: NonNull::from(shared),
+            ticket,
+        }
+    }
+
+    /// `wpool_cancel`: true when the job was still queued (then its discard
+    /// ran on this thread before this returns).
+    ///
+    /// # Safety
+    ///
+    /// The pool must be alive for the call.
+    unsafe fn cancel(&self) -> bool {
+        // SAFETY: the caller guarantees the pool, and so its `Shared`, is
+        // alive.
+        let shared = unsafe { self.shared.as_ref() };
+        // A discarded job's destructor that panics is reported to the pool,
+        // as during a shutdown.
+        thread::reporting_to(shared, || {
+            // SAFETY: the pool is alive (see above); any ticket is accepted
+            // (an unknown or stale one is WPOOL_EALREADY).
+            unsafe { sys::wpool_cancel(shared.raw(), self.ticket) }
+        }) == sys::WPOOL_OK
     }
 }
 
@@ -152,20 +258,23 @@ impl<T> Drop for PacketRef<T> {
 }
 
 /// The pool's side of a handle: completes the packet with the job's result,
-/// or with "discarded" when dropped without having run.
+/// or with why it did not run.
 pub(crate) struct Completer<T> {
     packet: PacketRef<T>,
 }
 
 impl<T> Drop for Completer<T> {
     fn drop(&mut self) {
-        // No-op after a run completed it.
-        self.packet.complete(Err(JoinError::discarded()));
+        // No-op after a run or a discard completed it. Otherwise the job was
+        // dropped without either (a refused submission, whose handle nobody
+        // holds).
+        self.packet
+            .complete(Err(JoinError::discarded(DiscardReason::Shutdown)), false);
     }
 }
 
-/// A job whose result goes to a [`JoinHandle`]. Fields drop in order: the
-/// closure (and what it captured) first, then the completer, so a discard is
+/// A job whose result goes to a [`JoinHandle`]. A discard drops the closure
+/// (and what it captured) first, then completes the handle, so a discard is
 /// reported only after the closure's destructors ran.
 pub(crate) struct Joinable<F, T> {
     f: F,
@@ -188,7 +297,22 @@ where
     fn run(self) {
         let Joinable { f, completer } = self;
         let result = panic::catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::panicked);
-        completer.packet.complete(result);
+        completer.packet.complete(result, false);
+    }
+
+    fn discard(self, reason: DiscardReason) {
+        let Joinable { f, completer } = self;
+        // The handle learns of the discard once the closure is gone, also
+        // when one of its destructors panics (that panic goes on up, to
+        // the pool's panic count).
+        let dropped = panic::catch_unwind(AssertUnwindSafe(move || drop(f)));
+        completer.packet.complete(
+            Err(JoinError::discarded(reason)),
+            reason == DiscardReason::Cancelled,
+        );
+        if let Err(payload) = dropped {
+            panic::resume_unwind(payload);
+        }
     }
 }
 
@@ -199,7 +323,10 @@ pub(crate) fn joinable<F, T>(f: F) -> (Joinable<F, T>, JoinHandle<T>) {
             f,
             completer: Completer { packet: theirs },
         },
-        JoinHandle { packet: ours },
+        JoinHandle {
+            packet: ours,
+            token: None,
+        },
     )
 }
 
@@ -248,19 +375,24 @@ pub(crate) fn joinable<F, T>(f: F) -> (Joinable<F, T>, JoinHandle<T>) {
 #[must_use = "dropping a JoinHandle detaches the job; use join() to wait for it"]
 pub struct JoinHandle<T> {
     packet: PacketRef<T>,
+    /// Set once the pool accepted the job.
+    token: Option<CancelToken>,
 }
 
 impl<T> JoinHandle<T> {
     /// Waits for the job and returns its value, or why there is none: it
-    /// panicked ([`JoinError::is_panic`], with the payload) or was discarded
-    /// by a shutdown ([`JoinError::is_discarded`]).
+    /// panicked ([`JoinError::is_panic`], with the payload), or it never
+    /// ran because a shutdown discarded it ([`JoinError::is_discarded`]),
+    /// it was [cancelled](JoinHandle::cancel) ([`JoinError::is_cancelled`])
+    /// or its [deadline](crate::JobBuilder::deadline) passed
+    /// ([`JoinError::is_expired`]).
     ///
     /// Called on one of the pool's own threads it runs queued jobs of that
     /// pool while it waits, so jobs that join jobs do not deadlock the pool.
     ///
     /// # Errors
     ///
-    /// The job panicked or was discarded.
+    /// The job panicked, or was discarded, cancelled or expired.
     ///
     /// # Panics
     ///
@@ -285,8 +417,56 @@ impl<T> JoinHandle<T> {
         self.packet.is_done()
     }
 
-    pub(crate) fn into_packet(self) -> PacketRef<T> {
-        self.packet
+    /// Cancels the job if it is still queued, and says whether it was.
+    ///
+    /// - `true`: the job had not started; it never will. Its closure has
+    ///   been dropped, on this thread, before `cancel` returns, and
+    ///   [`join`](JoinHandle::join) (or `.await`) gives an error for which
+    ///   [`JoinError::is_cancelled`] is true. It counts in
+    ///   [`PriorityStats::cancelled`](crate::PriorityStats::cancelled).
+    /// - `false`: too late, nothing changed: the job started (it runs to
+    ///   its end), finished, or was discarded or cancelled before. A job
+    ///   cannot cancel itself.
+    ///
+    /// Exactly one of cancel and run wins when they race. Cancel works in
+    /// every state of the pool: on a [paused](crate::Pool::pause)
+    /// priority, during a shutdown (a cancelled job is not waited for), and
+    /// from inside a job. It never blocks beyond dropping the closure. The
+    /// job's place in its queue is freed when the workers reach it, not at
+    /// once: cancelling jobs of a full queue does not make room by itself.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::builder().workers(1).max_temp_workers(0).build()?;
+    /// let (open, gate) = mpsc::channel::<()>();
+    /// let busy = pool.submit(Priority::Normal, move || { let _ = gate.recv(); })?;
+    /// let queued = pool.submit(Priority::Normal, || "never")?; // behind the busy one
+    ///
+    /// assert!(queued.cancel()); // still queued: dropped now
+    /// assert!(!queued.cancel()); // already cancelled
+    /// assert!(queued.join().unwrap_err().is_cancelled());
+    ///
+    /// open.send(()).unwrap();
+    /// busy.join().unwrap();
+    /// assert_eq!(pool.stats()[Priority::Normal].cancelled, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.token
+            .as_ref()
+            .is_some_and(|token| self.packet.cancel(token))
+    }
+
+    /// Gives the handle the ticket of the job the pool accepted.
+    pub(crate) fn with_token(mut self, token: CancelToken) -> JoinHandle<T> {
+        self.token = Some(token);
+        self
+    }
+
+    pub(crate) fn into_parts(self) -> (PacketRef<T>, Option<CancelToken>) {
+        (self.packet, self.token)
     }
 }
 

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wpool_sys as sys;
 
@@ -26,6 +26,33 @@ pub(crate) fn to_timeout_ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos())
         .unwrap_or(u64::MAX)
         .min(sys::WPOOL_FOREVER - 1)
+}
+
+/// A deadline on the C pool's clock (`wpool_now_ns`), as
+/// `wpool_job_opts.deadline_ns` takes it: as far from that clock's now as
+/// `at` is from `Instant::now()`, before or after, saturating. Never 0
+/// ("no deadline"): an instant long past is still past.
+pub(crate) fn to_deadline_ns(at: Instant) -> u64 {
+    fn ns(d: Duration) -> u64 {
+        u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+    }
+    // SAFETY: reads a monotonic clock; no preconditions.
+    let c_now = unsafe { sys::wpool_now_ns() };
+    let now = Instant::now();
+    let deadline = match at.checked_duration_since(now) {
+        Some(ahead) => c_now.saturating_add(ns(ahead)),
+        None => c_now.saturating_sub(ns(now - at)),
+    };
+    deadline.max(1)
+}
+
+/// How a job is handed to C: `Plain` (`wpool_submit_task`, the cheapest:
+/// no ticket, no deadline) or `Ticketed` (`wpool_submit_job`: a ticket for
+/// `wpool_cancel`, and a deadline unless `deadline_ns` is 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    Plain,
+    Ticketed { deadline_ns: u64 },
 }
 
 /// The owner of the C pool; shut down and destroyed when the last `Pool`
@@ -92,8 +119,9 @@ impl Doomed {
 ///
 /// `Pool` is a cheap handle (an `Arc` inside): clones share one pool, and it
 /// is `Send + Sync`. When the last clone is dropped the pool shuts down,
-/// **waiting for every accepted job** (queued and running) to finish, then
-/// joins its threads; use [`shutdown_timeout`](Pool::shutdown_timeout) first
+/// **waiting for every accepted job** (queued and running) to finish
+/// (except the jobs of a [paused](Pool::pause) priority, which are
+/// discarded), then joins its threads; use [`shutdown_timeout`](Pool::shutdown_timeout) first
 /// to bound that wait. A pool dropped by one of its own jobs is destroyed on
 /// a helper thread instead (it cannot wait for itself).
 ///
@@ -110,9 +138,21 @@ impl Doomed {
 /// as is; one of up to 128 bytes goes in a block recycled between threads
 /// (no allocation once warm); a larger one is boxed once.
 ///
-/// Every accepted job is either run or, if a shutdown's deadline passes
-/// before it starts, discarded: its closure is dropped, running its
-/// destructors. Never both, never neither.
+/// Every accepted job is either run or dropped unstarted (its closure is
+/// dropped, running its destructors): by a shutdown whose deadline passed
+/// (or that found its priority [paused](Pool::pause)), by
+/// [`JoinHandle::cancel`](crate::JoinHandle::cancel), or because its
+/// [deadline](Pool::job) passed. Never both, never neither.
+///
+/// # Job lifecycle
+///
+/// | | |
+/// |---|---|
+/// | a deadline for one job | [`pool.job(prio).deadline(at)`](Pool::job), then `spawn`/`submit` ([`JobBuilder`](crate::JobBuilder)) |
+/// | cancel a queued job | [`JoinHandle::cancel`](crate::JoinHandle::cancel), [`ScopedJoinHandle::cancel`](crate::ScopedJoinHandle::cancel) |
+/// | hold a priority's queued work | [`pause`](Pool::pause), [`resume`](Pool::resume) |
+/// | resize | [`set_workers`](Pool::set_workers), [`set_max_temp_workers`](Pool::set_max_temp_workers) |
+/// | why a job did not run | [`JoinError::is_cancelled`](crate::JoinError::is_cancelled), [`is_expired`](crate::JoinError::is_expired), [`is_discarded`](crate::JoinError::is_discarded); [`PriorityStats`](crate::PriorityStats)`::{cancelled, expired, discarded}` |
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -186,6 +226,62 @@ impl Pool {
                 job,
             )
         })
+    }
+
+    /// As [`enqueue`](Pool::enqueue), through `wpool_submit_job`: with a
+    /// deadline (`deadline_ns` on the `wpool_now_ns` clock, 0: none), and
+    /// the job's ticket returned. The wait for room ends at the deadline
+    /// too: `TimedOut` (also for a wait with no timeout of its own).
+    ///
+    /// # Safety
+    ///
+    /// As for [`enqueue`](Pool::enqueue).
+    pub(crate) unsafe fn enqueue_job<J: Job>(
+        &self,
+        prio: Priority,
+        job: J,
+        timeout_ns: u64,
+        deadline_ns: u64,
+    ) -> Result<sys::wpool_ticket, (Error, J)> {
+        // SAFETY: the pool is live while `self` exists; the caller
+        // guarantees the job's borrows.
+        unsafe { job::enqueue_job(self.raw(), prio.raw(), job, timeout_ns, deadline_ns) }.map_err(
+            |(rc, job)| {
+                let err = Error::from_code(rc).unwrap_or(Error::Unknown(rc));
+                (
+                    if timeout_ns != TRY && err == Error::Full {
+                        Error::TimedOut
+                    } else {
+                        err
+                    },
+                    job,
+                )
+            },
+        )
+    }
+
+    /// [`enqueue`](Pool::enqueue) or [`enqueue_job`](Pool::enqueue_job),
+    /// as `via` says; the ticket is 0 for `Via::Plain`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`enqueue`](Pool::enqueue).
+    pub(crate) unsafe fn enqueue_via<J: Job>(
+        &self,
+        prio: Priority,
+        job: J,
+        timeout_ns: u64,
+        via: Via,
+    ) -> Result<sys::wpool_ticket, (Error, J)> {
+        // SAFETY: the caller's guarantees are passed on.
+        unsafe {
+            match via {
+                Via::Plain => self.enqueue(prio, job, timeout_ns).map(|()| 0),
+                Via::Ticketed { deadline_ns } => {
+                    self.enqueue_job(prio, job, timeout_ns, deadline_ns)
+                }
+            }
+        }
     }
 
     pub(crate) fn shared(&self) -> &Shared {

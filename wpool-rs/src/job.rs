@@ -18,13 +18,22 @@ use std::ptr;
 
 use wpool_sys as sys;
 
+use crate::error::DiscardReason;
 use crate::recycle;
 use crate::thread::with_current_pool;
 
-/// Work the pool runs once. `run` consumes the job; dropping it instead is
-/// the discard.
+/// Work the pool runs once. `run` consumes the job; `discard` drops it
+/// unrun instead, saying why.
 pub(crate) trait Job: Send + Sized {
     fn run(self);
+
+    /// The pool dropped the job unstarted. Dropping it is the default; a job
+    /// with a handle also tells the handle why.
+    #[inline]
+    fn discard(self, reason: DiscardReason) {
+        let _ = reason;
+        drop(self);
+    }
 }
 
 /// A fire-and-forget closure: a panic goes to the pool's panic handler.
@@ -72,6 +81,38 @@ pub(crate) unsafe fn enqueue<J: Job>(
             Ok(())
         } else {
             // Not accepted: C called nothing and kept nothing; the job is ours.
+            Err((rc, take_back::<J>(t)))
+        }
+    }
+}
+
+/// As [`enqueue`], through `wpool_submit_job`: with a deadline on the
+/// `wpool_now_ns` clock (`deadline_ns`, 0: none) and a ticket for
+/// `wpool_cancel`, returned on success (nonzero). Costs a little more than
+/// `enqueue`: for jobs that need a ticket or a deadline only.
+///
+/// # Safety
+///
+/// As for [`enqueue`].
+pub(crate) unsafe fn enqueue_job<J: Job>(
+    pool: *mut sys::wpool,
+    prio: sys::wpool_priority,
+    job: J,
+    timeout_ns: u64,
+    deadline_ns: u64,
+) -> Result<sys::wpool_ticket, (c_int, J)> {
+    let mut task = MaybeUninit::<sys::wpool_task>::uninit();
+    let t = task.as_mut_ptr();
+    let opts = sys::wpool_job_opts { deadline_ns };
+    let mut ticket: sys::wpool_ticket = 0;
+    // SAFETY: as in `enqueue`; `opts` and `ticket` are valid for the call
+    // (C copies the options and writes the ticket before returning).
+    unsafe {
+        fill_task(t, job);
+        let rc = sys::wpool_submit_job(pool, prio, t, &opts, timeout_ns, &mut ticket);
+        if rc == sys::WPOOL_OK {
+            Ok(ticket)
+        } else {
             Err((rc, take_back::<J>(t)))
         }
     }
@@ -198,9 +239,12 @@ unsafe extern "C" fn run_job<J: Job>(arg: *mut c_void) {
 unsafe extern "C" fn discard_job<J: Job>(arg: *mut c_void) {
     // SAFETY: as in run_job: C calls `discard` instead of `run`, once.
     let job = unsafe { take::<J>(arg) };
+    // Why: a shutdown, a cancel (then this is the cancelling thread) or an
+    // expired deadline (a worker).
+    let reason = DiscardReason::current();
     // Dropping the job runs its destructors; one that panics must not unwind
     // into C either.
-    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(job))) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || job.discard(reason))) {
         report_panic(payload);
     }
 }
@@ -208,7 +252,7 @@ unsafe extern "C" fn discard_job<J: Job>(arg: *mut c_void) {
 /// A fire-and-forget job (or a discarded job's destructor) panicked.
 fn report_panic(payload: Box<dyn Any + Send>) {
     // Jobs run on pool threads; discards also on the thread calling
-    // shutdown, which `reporting_to` points at the pool. Elsewhere there is
+    // shutdown or cancel, which `reporting_to` points at the pool. Elsewhere there is
     // no pool to report to: the panic hook has printed it already.
     let _ = with_current_pool(|shared| shared.report_panic(payload));
 }

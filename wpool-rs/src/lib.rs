@@ -19,6 +19,10 @@
 //!   **scoped jobs** that borrow from the stack, **panics** caught at the
 //!   boundary and reported, **graceful shutdown** with a deadline where every
 //!   job is run or dropped exactly once, and **statistics** per priority.
+//! - **Job lifecycle**: [cancel](JoinHandle::cancel) a queued job, give one
+//!   a [deadline](Pool::job) after which it is dropped unrun,
+//!   [pause](Pool::pause) and resume a priority, [resize](Pool::set_workers)
+//!   the pool while it runs.
 //!
 //! # A short tour
 //!
@@ -87,11 +91,58 @@
 //! # let _ = checksum;
 //! ```
 //!
+//! # Job lifecycle
+//!
+//! Work that is worth doing only soon gets a deadline; work that is no
+//! longer wanted is cancelled while still queued; bulk work can be held
+//! during an incident; the pool can grow and shrink. A job that does not
+//! run has its closure dropped, exactly once, and its handle says why.
+//!
+//! ```
+//! use std::sync::mpsc;
+//! use std::time::Duration;
+//! use wpool::{Pool, Priority};
+//!
+//! let pool = Pool::builder().workers(1).max_temp_workers(0).build()?;
+//! let (open, gate) = mpsc::channel::<()>();
+//! pool.spawn(Priority::Normal, move || { let _ = gate.recv(); }).unwrap(); // holds the worker
+//!
+//! // Cancel: the job is still queued, so it is dropped now.
+//! let unwanted = pool.submit(Priority::Normal, || "unwanted").unwrap();
+//! assert!(unwanted.cancel());
+//! assert!(unwanted.join().unwrap_err().is_cancelled());
+//!
+//! // A deadline: this job must start within 1 ms, and the worker is busy.
+//! let stale = pool
+//!     .job(Priority::Normal)
+//!     .deadline_after(Duration::from_millis(1))
+//!     .submit(|| "stale")
+//!     .unwrap();
+//! std::thread::sleep(Duration::from_millis(5));
+//!
+//! // Pause Low work; grow the pool while it runs.
+//! pool.pause(Priority::Low)?;
+//! let bulk = pool.submit(Priority::Low, || "bulk").unwrap();
+//! pool.set_workers(2)?;
+//!
+//! open.send(()).unwrap();
+//! assert!(stale.join().unwrap_err().is_expired());
+//! pool.wait_idle()?; // does not wait for paused work
+//! assert!(!bulk.is_finished());
+//! pool.resume(Priority::Low)?;
+//! assert_eq!(bulk.join().unwrap(), "bulk");
+//!
+//! let stats = pool.stats();
+//! assert_eq!((stats.cancelled(), stats.expired(), stats.workers_target), (1, 1, 2));
+//! # Ok::<(), wpool::Error>(())
+//! ```
+//!
 //! # Dropping the pool
 //!
 //! A [`Pool`] is a cheap handle; when the last clone is dropped the pool
-//! shuts down **waiting for every accepted job**, like
-//! [`Pool::shutdown`], then joins its threads. To bound that wait, call
+//! shuts down **waiting for every accepted job** (but those of a paused
+//! priority, which it discards), like [`Pool::shutdown`], then joins its
+//! threads. To bound that wait, call
 //! [`Pool::shutdown_timeout`] first.
 //!
 //! # Panics
@@ -109,13 +160,15 @@
 //    thread-locals)
 // 2. job (FFI trampolines), stats
 // 3. handle, inner (the Pool handle, ownership and enqueue)
-// 4. scope, future (async submission)
+// 4. scope, future (async submission), lifecycle (ticketed submissions,
+//    JobBuilder)
 // 5. pool (Builder and the Pool's public API)
 mod error;
 mod future;
 mod handle;
 mod inner;
 mod job;
+mod lifecycle;
 mod pool;
 mod priority;
 mod recycle;
@@ -131,9 +184,10 @@ pub use error::{
 pub use future::{SpawnAsync, SubmitAsync};
 pub use handle::JoinHandle;
 pub use inner::Pool;
+pub use lifecycle::JobBuilder;
 pub use pool::{Builder, ShutdownReport};
 pub use priority::{OsPriority, Priority};
-pub use scope::{Scope, ScopedJoinHandle};
+pub use scope::{Scope, ScopedJobBuilder, ScopedJoinHandle};
 pub use stats::{PriorityStats, Stats};
 pub use thread::ThreadInfo;
 

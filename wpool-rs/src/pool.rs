@@ -13,9 +13,10 @@ use crate::error::{
     check, timeout_error, try_error, ConfigError, Error, SpawnBatchError, SpawnError,
     SpawnTimeoutError, TrySpawnError,
 };
-use crate::handle::{joinable, JoinHandle};
+use crate::handle::JoinHandle;
 use crate::inner::{to_timeout_ns, Pool, TRY, WAIT};
 use crate::job::{self, Detached};
+use crate::lifecycle::{closed, submit_with};
 use crate::priority::{OsPriority, Priority};
 use crate::scope::{self, Scope};
 use crate::stats::Stats;
@@ -655,8 +656,10 @@ impl Pool {
     /// handle to its result.
     ///
     /// The handle's [`join`](JoinHandle::join) (or `.await`) gives the value,
-    /// the panic payload, or that the job was discarded at shutdown.
-    /// Dropping the handle detaches the job.
+    /// the panic payload, or why the job did not run (discarded at
+    /// shutdown, cancelled, expired). [`cancel`](JoinHandle::cancel) drops
+    /// the job if it is still queued. Dropping the handle detaches the job.
+    /// For a deadline, see [`Pool::job`].
     ///
     /// ```
     /// use wpool::{Pool, Priority};
@@ -678,12 +681,7 @@ impl Pool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (job, handle) = joinable(f);
-        // SAFETY: F and T are 'static.
-        match unsafe { self.enqueue(prio, job, WAIT) } {
-            Ok(()) => Ok(handle),
-            Err((_, job)) => Err(SpawnError::Closed(job.into_inner())),
-        }
+        submit_with(self, prio, f, WAIT, 0).map_err(closed)
     }
 
     /// As [`submit`](Pool::submit), but fails at once when the queue is full.
@@ -705,12 +703,7 @@ impl Pool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (job, handle) = joinable(f);
-        // SAFETY: F and T are 'static.
-        match unsafe { self.enqueue(prio, job, TRY) } {
-            Ok(()) => Ok(handle),
-            Err((err, job)) => Err(try_error(err, job.into_inner())),
-        }
+        submit_with(self, prio, f, TRY, 0).map_err(|(err, f)| try_error(err, f))
     }
 
     /// As [`submit`](Pool::submit), but waits at most `timeout` for room.
@@ -738,12 +731,8 @@ impl Pool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (job, handle) = joinable(f);
-        // SAFETY: F and T are 'static.
-        match unsafe { self.enqueue(prio, job, to_timeout_ns(timeout)) } {
-            Ok(()) => Ok(handle),
-            Err((err, job)) => Err(timeout_error(err, job.into_inner())),
-        }
+        submit_with(self, prio, f, to_timeout_ns(timeout), 0)
+            .map_err(|(err, f)| timeout_error(err, f))
     }
 
     /// Runs `body` with a [`Scope`] whose jobs may borrow from the caller's
@@ -775,7 +764,9 @@ impl Pool {
         scope::run(self, body)
     }
 
-    /// Waits until nothing is queued or running (intake stays open).
+    /// Waits until nothing is queued or running (intake stays open). Jobs
+    /// queued at a [paused](Pool::pause) priority do not count: it returns
+    /// once they are all that is left.
     ///
     /// ```
     /// use wpool::{Pool, Priority};
@@ -820,8 +811,12 @@ impl Pool {
     }
 
     /// Stops intake (every later submission fails with `Closed`) and waits
-    /// for every queued and running job. The pool stays valid: stats can
-    /// still be read. Calling it again is harmless.
+    /// for every queued and running job. Jobs of a [paused](Pool::pause)
+    /// priority are not waited for: once the rest is done they are
+    /// discarded (counted in the report's `discarded`; a [`JoinHandle`]
+    /// reports [`JoinError::is_discarded`](crate::JoinError::is_discarded)),
+    /// unless [resumed](Pool::resume) first. The pool stays valid: stats
+    /// can still be read. Calling it again is harmless.
     ///
     /// # Errors
     ///
@@ -851,7 +846,9 @@ impl Pool {
     /// and the running ones to return. If the deadline passes first, every
     /// job not yet started is discarded (its closure dropped; a
     /// [`JoinHandle`] reports it) and this returns without waiting for the
-    /// jobs still running. The report says which happened.
+    /// jobs still running. The report says which happened. Jobs of a
+    /// [paused](Pool::pause) priority are discarded as by
+    /// [`shutdown`](Pool::shutdown), without waiting for the deadline.
     ///
     /// ```
     /// use std::time::Duration;
@@ -937,6 +934,140 @@ impl Pool {
         // SAFETY: the pool is live while `self` exists.
         unsafe { sys::wpool_in_pool(self.raw()) != 0 }
     }
+
+    /// Sets the number of regular workers (0: one per online CPU, as
+    /// [`Builder::workers`]). Growing starts the new threads before it
+    /// returns (their [start hooks](Builder::on_thread_start) run).
+    /// Shrinking returns at once: each surplus worker (the highest-numbered)
+    /// leaves as soon as it is between jobs, and its [stop
+    /// hook](Builder::on_thread_stop) runs then; a running job is never
+    /// interrupted, so [`Stats::workers`] (threads alive) may stay above
+    /// [`Stats::workers_target`] (asked for) until those jobs end. Queued
+    /// work goes to the workers that stay. May be called from a job (a
+    /// worker may shrink the pool below itself: it leaves after that job).
+    /// Calls are serialized.
+    ///
+    /// ```
+    /// use wpool::Pool;
+    ///
+    /// let pool = Pool::builder().workers(1).build()?;
+    /// pool.set_workers(3)?;
+    /// assert_eq!(pool.stats().workers, 3); // started before set_workers returned
+    ///
+    /// pool.set_workers(2)?;
+    /// assert_eq!(pool.stats().workers_target, 2);
+    /// while pool.stats().workers > 2 {
+    ///     std::thread::yield_now(); // the surplus worker leaves as soon as it is idle
+    /// }
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for more than 1024 (`WPOOL_MAX_WORKERS`);
+    /// [`Error::Closed`] once shutdown began (nothing changes);
+    /// [`Error::OutOfMemory`] or [`Error::ThreadSpawn`] when the system
+    /// refused a thread (the workers started before it stay, and
+    /// [`Stats::workers_target`] says how many were asked for).
+    pub fn set_workers(&self, n: usize) -> Result<(), Error> {
+        let n = c_uint::try_from(n).map_err(|_| Error::InvalidArgument)?;
+        // SAFETY: the pool is live while `self` exists; callable from any
+        // thread, its jobs included.
+        check(unsafe { sys::wpool_set_workers(self.raw(), n) })
+    }
+
+    /// Sets the most temporary workers the pool may run for High work (as
+    /// [`Builder::max_temp_workers`]; the spares kept parked become
+    /// `min(temp_spares, n)`). Raising it takes effect at once; lowering it
+    /// retires surplus idle temporary workers at once and busy ones when
+    /// their job ends. 0: no temporary workers.
+    ///
+    /// ```
+    /// use wpool::Pool;
+    ///
+    /// let pool = Pool::builder().max_temp_workers(0).build()?;
+    /// pool.set_max_temp_workers(2)?;
+    /// assert_eq!(pool.stats().max_temp_workers, 2);
+    /// pool.set_max_temp_workers(0)?;
+    /// while pool.stats().temp_workers > 0 {
+    ///     std::thread::yield_now(); // the spare retires
+    /// }
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`set_workers`](Pool::set_workers).
+    pub fn set_max_temp_workers(&self, n: usize) -> Result<(), Error> {
+        let n = c_uint::try_from(n).map_err(|_| Error::InvalidArgument)?;
+        // SAFETY: the pool is live while `self` exists.
+        check(unsafe { sys::wpool_set_max_temp_workers(self.raw(), n) })
+    }
+
+    /// Pauses a priority: its queued jobs stay queued and no worker starts
+    /// them (jobs already running go on); submissions are still accepted
+    /// (and wait for room when the queue is full). Other priorities are not
+    /// affected. Idempotent; [`Stats`] says which priorities are paused
+    /// ([`PriorityStats::paused`](crate::PriorityStats::paused)).
+    ///
+    /// Paused jobs are not waited for: [`wait_idle`](Pool::wait_idle)
+    /// returns once only they are left, and a [shutdown](Pool::shutdown)
+    /// (or dropping the pool) discards them once the other jobs are done
+    /// ([`JoinError::is_discarded`](crate::JoinError::is_discarded)).
+    /// [Resume](Pool::resume) first to have them run. A paused job can
+    /// still be [cancelled](crate::JoinHandle::cancel); its deadline is
+    /// looked at only when a worker takes it.
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// pool.pause(Priority::Low)?; // e.g. during an incident: bulk work waits
+    /// let report = pool.submit(Priority::Low, || "bulk report")?;
+    /// pool.submit(Priority::High, || "urgent")?.join().unwrap(); // others run
+    /// pool.wait_idle()?; // does not wait for the paused job
+    /// assert!(!report.is_finished());
+    /// assert!(pool.stats()[Priority::Low].paused);
+    ///
+    /// pool.resume(Priority::Low)?;
+    /// assert_eq!(report.join().unwrap(), "bulk report");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`] once shutdown began (nothing changes).
+    pub fn pause(&self, prio: Priority) -> Result<(), Error> {
+        // SAFETY: the pool is live while `self` exists; never blocks.
+        check(unsafe { sys::wpool_pause(self.raw(), prio.raw()) })
+    }
+
+    /// Resumes a paused priority: its queued jobs are started again at
+    /// once. Idempotent (resuming a priority that is not paused does
+    /// nothing); allowed during a shutdown (the paused jobs not yet
+    /// discarded then run).
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// pool.pause(Priority::Normal)?;
+    /// let job = pool.submit(Priority::Normal, || 7)?;
+    /// pool.resume(Priority::Normal)?;
+    /// pool.resume(Priority::Normal)?; // no-op
+    /// assert_eq!(job.join().unwrap(), 7);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// None in practice: the C call fails only for an invalid pool or
+    /// priority, which this API cannot pass. The `Result` is kept for
+    /// symmetry with [`pause`](Pool::pause).
+    pub fn resume(&self, prio: Priority) -> Result<(), Error> {
+        // SAFETY: the pool is live while `self` exists; never blocks.
+        check(unsafe { sys::wpool_resume(self.raw(), prio.raw()) })
+    }
 }
 
 /// What one shutdown call did, per priority (index with [`Priority::index`]):
@@ -946,13 +1077,15 @@ impl Pool {
 #[non_exhaustive]
 pub struct ShutdownReport {
     /// The deadline passed before every job finished: the jobs not yet
-    /// started were discarded.
+    /// started were discarded. (The jobs of a paused priority are
+    /// discarded without a time-out.)
     pub timed_out: bool,
     /// Jobs waiting in the queues when the call began.
     pub queued_at_start: [u64; 3],
     /// Jobs that finished running (or panicked) during the call.
     pub completed: [u64; 3],
-    /// Jobs discarded unstarted during the call. (A job a worker took just
+    /// Jobs discarded unstarted during the call, paused ones included
+    /// (cancelled and expired jobs are not counted here). (A job a worker took just
     /// as the deadline passed is discarded by that worker, possibly after
     /// the call returned: [`Stats`] counts it, this report may not.)
     pub discarded: [u64; 3],

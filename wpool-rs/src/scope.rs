@@ -6,13 +6,16 @@ use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use wpool_sys as sys;
 
 use crate::error::{
-    timeout_error, try_error, Error, JoinError, SpawnError, SpawnTimeoutError, TrySpawnError,
+    timeout_error, try_error, DiscardReason, Error, JoinError, SpawnError, SpawnTimeoutError,
+    TrySpawnError,
 };
-use crate::handle::{joinable, PacketRef};
-use crate::inner::{to_timeout_ns, Pool, TRY, WAIT};
+use crate::handle::{joinable, CancelToken, PacketRef};
+use crate::inner::{to_deadline_ns, to_timeout_ns, Pool, Via, TRY, WAIT};
 use crate::job::{Detached, Job};
 use crate::priority::Priority;
 use crate::thread;
@@ -118,6 +121,14 @@ impl<J: Job> Job for ScopedJob<J> {
         }
         drop(guard);
     }
+
+    fn discard(self, reason: DiscardReason) {
+        let ScopedJob { job, guard } = self;
+        // The guard goes last, also when a destructor panics: a cancelled
+        // or expired job counts as finished once its closure is gone.
+        job.discard(reason);
+        drop(guard);
+    }
 }
 
 pub(crate) fn run<'env, F, R>(pool: &Pool, body: F) -> R
@@ -155,7 +166,8 @@ impl<'scope, 'env> Scope<'scope, 'env> {
         prio: Priority,
         job: J,
         timeout_ns: u64,
-    ) -> Result<(), (Error, J)> {
+        via: Via,
+    ) -> Result<sys::wpool_ticket, (Error, J)> {
         // Relaxed: the job's own hand-off through the pool orders it.
         self.state.pending.fetch_add(1, Ordering::Relaxed);
         let scoped = ScopedJob {
@@ -168,8 +180,8 @@ impl<'scope, 'env> Scope<'scope, 'env> {
         // not return (so 'scope does not end) before `pending` is back to 0,
         // which happens only once every accepted job has been run or
         // discarded, its closure dropped before its guard.
-        match unsafe { self.pool.enqueue(prio, scoped, timeout_ns) } {
-            Ok(()) => Ok(()),
+        match unsafe { self.pool.enqueue_via(prio, scoped, timeout_ns, via) } {
+            Ok(ticket) => Ok(ticket),
             Err((err, ScopedJob { job, guard })) => {
                 drop(guard);
                 Err((err, job))
@@ -201,8 +213,8 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     where
         F: FnOnce() + Send + 'scope,
     {
-        self.enqueue(prio, Detached(f), WAIT)
-            .map_err(|(_, job)| SpawnError::Closed(job.0))
+        self.spawn_with(prio, f, WAIT, Via::Plain)
+            .map_err(|(_, f)| SpawnError::Closed(f))
     }
 
     /// Queues `f` at `prio` if there is room now.
@@ -230,8 +242,8 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     where
         F: FnOnce() + Send + 'scope,
     {
-        self.enqueue(prio, Detached(f), TRY)
-            .map_err(|(err, job)| try_error(err, job.0))
+        self.spawn_with(prio, f, TRY, Via::Plain)
+            .map_err(|(err, f)| try_error(err, f))
     }
 
     /// Queues `f` at `prio`, waiting at most `timeout` for room.
@@ -263,8 +275,8 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     where
         F: FnOnce() + Send + 'scope,
     {
-        self.enqueue(prio, Detached(f), to_timeout_ns(timeout))
-            .map_err(|(err, job)| timeout_error(err, job.0))
+        self.spawn_with(prio, f, to_timeout_ns(timeout), Via::Plain)
+            .map_err(|(err, f)| timeout_error(err, f))
     }
 
     /// Queues `f` at `prio`, waiting while the queue is full, and returns a
@@ -296,13 +308,76 @@ impl<'scope, 'env> Scope<'scope, 'env> {
         F: FnOnce() -> T + Send + 'scope,
         T: Send + 'scope,
     {
+        self.submit_with(prio, f, WAIT, 0)
+            .map_err(|(_, f)| SpawnError::Closed(f))
+    }
+
+    fn spawn_with<F>(
+        &'scope self,
+        prio: Priority,
+        f: F,
+        timeout_ns: u64,
+        via: Via,
+    ) -> Result<(), (Error, F)>
+    where
+        F: FnOnce() + Send + 'scope,
+    {
+        match self.enqueue(prio, Detached(f), timeout_ns, via) {
+            Ok(_) => Ok(()),
+            Err((err, job)) => Err((err, job.0)),
+        }
+    }
+
+    fn submit_with<F, T>(
+        &'scope self,
+        prio: Priority,
+        f: F,
+        timeout_ns: u64,
+        deadline_ns: u64,
+    ) -> Result<ScopedJoinHandle<'scope, T>, (Error, F)>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
         let (job, handle) = joinable(f);
-        match self.enqueue(prio, job, WAIT) {
-            Ok(()) => Ok(ScopedJoinHandle {
-                packet: handle.into_packet(),
+        match self.enqueue(prio, job, timeout_ns, Via::Ticketed { deadline_ns }) {
+            Ok(ticket) => Ok(ScopedJoinHandle {
+                packet: handle.into_parts().0,
+                token: CancelToken::new(self.pool.shared(), ticket),
                 scope: PhantomData,
             }),
-            Err((_, job)) => Err(SpawnError::Closed(job.into_inner())),
+            Err((err, job)) => Err((err, job.into_inner())),
+        }
+    }
+
+    /// Options for one scoped job at `prio` (a deadline), then its
+    /// submission: as [`Pool::job`], for jobs that borrow. A job of the
+    /// scope that expires (or is cancelled) counts as finished: the scope
+    /// does not wait for it.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let done = AtomicUsize::new(0);
+    /// pool.scope(|s| {
+    ///     for _ in 0..4 {
+    ///         s.job(Priority::Normal)
+    ///             .deadline_after(Duration::from_secs(5))
+    ///             .spawn(|| { done.fetch_add(1, Ordering::Relaxed); })
+    ///             .unwrap();
+    ///     }
+    /// });
+    /// assert_eq!(done.into_inner(), 4);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn job(&'scope self, prio: Priority) -> ScopedJobBuilder<'scope, 'env> {
+        ScopedJobBuilder {
+            scope: self,
+            prio,
+            deadline: None,
         }
     }
 
@@ -334,24 +409,285 @@ impl std::fmt::Debug for Scope<'_, '_> {
 #[must_use = "dropping a ScopedJoinHandle detaches the job; use join() to wait for it"]
 pub struct ScopedJoinHandle<'scope, T> {
     packet: PacketRef<T>,
+    token: CancelToken,
     scope: PhantomData<&'scope ()>,
 }
 
 impl<T> ScopedJoinHandle<'_, T> {
-    /// Waits for the job and returns its value, its panic, or that it was
-    /// discarded by a shutdown. On one of the pool's threads it runs queued
-    /// jobs meanwhile.
+    /// Waits for the job and returns its value, its panic, or why it did
+    /// not run (discarded by a shutdown, cancelled, expired). On one of the
+    /// pool's threads it runs queued jobs meanwhile.
     ///
     /// # Errors
     ///
-    /// The job panicked or was discarded.
+    /// The job panicked, or was discarded, cancelled or expired.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::new()?;
+    /// let n = 20;
+    /// let doubled = pool.scope(|s| s.submit(wpool::Priority::Normal, || n * 2).unwrap().join());
+    /// assert_eq!(doubled.unwrap(), 40);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn join(self) -> Result<T, JoinError> {
         self.packet.wait()
     }
 
-    /// True once the job has finished (or was discarded).
+    /// True once the job has finished (or was discarded, cancelled or
+    /// expired).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::new()?;
+    /// pool.scope(|s| {
+    ///     let handle = s.submit(wpool::Priority::Normal, || ()).unwrap();
+    ///     while !handle.is_finished() {
+    ///         std::thread::yield_now();
+    ///     }
+    /// });
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.packet.is_done()
+    }
+
+    /// Cancels the job if it is still queued, as
+    /// [`JoinHandle::cancel`](crate::JoinHandle::cancel): true when it was
+    /// (its closure has been dropped, and [`join`](ScopedJoinHandle::join)
+    /// reports [`JoinError::is_cancelled`]); false when it started,
+    /// finished, or was discarded or cancelled before. A cancelled job
+    /// counts as finished: the scope does not wait for it.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::builder().workers(1).max_temp_workers(0).build()?;
+    /// let (open, gate) = mpsc::channel::<()>();
+    /// let mut log = Vec::new();
+    /// pool.scope(|s| {
+    ///     s.spawn(Priority::Normal, move || { let _ = gate.recv(); }).unwrap(); // holds the worker
+    ///     let queued = s.submit(Priority::Normal, || log.push("ran")).unwrap();
+    ///     assert!(queued.cancel());
+    ///     assert!(queued.join().unwrap_err().is_cancelled());
+    ///     open.send(()).unwrap();
+    /// });
+    /// assert!(log.is_empty());
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.packet.cancel(&self.token)
+    }
+}
+
+/// Options for one job of a scope, then its submission: made by
+/// [`Scope::job`]; as [`JobBuilder`](crate::JobBuilder), for jobs that
+/// borrow from the stack.
+#[derive(Clone, Copy)]
+#[must_use = "a ScopedJobBuilder queues nothing until spawn or submit is called"]
+pub struct ScopedJobBuilder<'scope, 'env> {
+    scope: &'scope Scope<'scope, 'env>,
+    prio: Priority,
+    deadline: Option<Instant>,
+}
+
+impl std::fmt::Debug for ScopedJobBuilder<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScopedJobBuilder")
+            .field("prio", &self.prio)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'scope, 'env> ScopedJobBuilder<'scope, 'env> {
+    /// The job must start by `at`, or it is dropped unrun, as
+    /// [`JobBuilder::deadline`](crate::JobBuilder::deadline).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let at = Instant::now() + Duration::from_secs(5);
+    /// let mut value = 0;
+    /// pool.scope(|s| s.job(Priority::Normal).deadline(at).spawn(|| value = 1).unwrap());
+    /// assert_eq!(value, 1);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn deadline(mut self, at: Instant) -> ScopedJobBuilder<'scope, 'env> {
+        self.deadline = Some(at);
+        self
+    }
+
+    /// The job must start within `d` of this call, or it is dropped unrun,
+    /// as [`JobBuilder::deadline_after`](crate::JobBuilder::deadline_after).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let mut value = 0;
+    /// pool.scope(|s| {
+    ///     s.job(Priority::Normal)
+    ///         .deadline_after(Duration::from_secs(5))
+    ///         .spawn(|| value = 2)
+    ///         .unwrap()
+    /// });
+    /// assert_eq!(value, 2);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn deadline_after(mut self, d: Duration) -> ScopedJobBuilder<'scope, 'env> {
+        self.deadline = Instant::now().checked_add(d);
+        self
+    }
+
+    fn deadline_ns(&self) -> u64 {
+        self.deadline.map_or(0, to_deadline_ns)
+    }
+
+    fn via(&self) -> Via {
+        match self.deadline_ns() {
+            0 => Via::Plain,
+            deadline_ns => Via::Ticketed { deadline_ns },
+        }
+    }
+
+    /// Queues `f`, waiting while the queue is full (until the deadline, if
+    /// one is set), as [`Scope::spawn`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let mut hits = [0u8; 3];
+    /// pool.scope(|s| {
+    ///     for hit in hits.iter_mut() {
+    ///         s.job(Priority::Low)
+    ///             .deadline_after(Duration::from_secs(5))
+    ///             .spawn(move || *hit = 1)
+    ///             .unwrap();
+    ///     }
+    /// });
+    /// assert_eq!(hits, [1, 1, 1]);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnTimeoutError::Timeout`] when the deadline passed while the
+    /// queue stayed full; [`SpawnTimeoutError::Closed`] once the pool is
+    /// shut down. Either way with `f`.
+    pub fn spawn<F>(self, f: F) -> Result<(), SpawnTimeoutError<F>>
+    where
+        F: FnOnce() + Send + 'scope,
+    {
+        self.scope
+            .spawn_with(self.prio, f, WAIT, self.via())
+            .map_err(|(err, f)| timeout_error(err, f))
+    }
+
+    /// Queues `f` if there is room now, as [`Scope::try_spawn`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let mut value = 0;
+    /// pool.scope(|s| {
+    ///     let job = s.job(Priority::Normal).deadline_after(Duration::from_secs(5));
+    ///     if let Err(e) = job.try_spawn(|| value = 3) {
+    ///         e.into_inner()(); // full: run it here
+    ///     }
+    /// });
+    /// assert_eq!(value, 3);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`TrySpawnError::Full`] or [`TrySpawnError::Closed`], with `f`.
+    pub fn try_spawn<F>(self, f: F) -> Result<(), TrySpawnError<F>>
+    where
+        F: FnOnce() + Send + 'scope,
+    {
+        self.scope
+            .spawn_with(self.prio, f, TRY, self.via())
+            .map_err(|(err, f)| try_error(err, f))
+    }
+
+    /// Queues `f`, waiting at most `timeout` for room (and not past the
+    /// deadline), as [`Scope::spawn_timeout`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let mut value = 0;
+    /// pool.scope(|s| {
+    ///     s.job(Priority::Normal)
+    ///         .deadline_after(Duration::from_secs(5))
+    ///         .spawn_timeout(|| value = 4, Duration::from_secs(1))
+    ///         .unwrap();
+    /// });
+    /// assert_eq!(value, 4);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnTimeoutError::Timeout`] or [`SpawnTimeoutError::Closed`], with `f`.
+    pub fn spawn_timeout<F>(self, f: F, timeout: Duration) -> Result<(), SpawnTimeoutError<F>>
+    where
+        F: FnOnce() + Send + 'scope,
+    {
+        self.scope
+            .spawn_with(self.prio, f, to_timeout_ns(timeout), self.via())
+            .map_err(|(err, f)| timeout_error(err, f))
+    }
+
+    /// Queues `f`, waiting while the queue is full (until the deadline, if
+    /// one is set), and returns a handle to its result, as
+    /// [`Scope::submit`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// let word = String::from("borrowed");
+    /// let len = pool.scope(|s| {
+    ///     let handle = s
+    ///         .job(Priority::High)
+    ///         .deadline_after(Duration::from_secs(5))
+    ///         .submit(|| word.len())
+    ///         .unwrap();
+    ///     handle.join()
+    /// });
+    /// assert_eq!(len.unwrap(), 8);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnTimeoutError::Timeout`] when the deadline passed while the
+    /// queue stayed full; [`SpawnTimeoutError::Closed`] once the pool is
+    /// shut down. Either way with `f`.
+    pub fn submit<F, T>(self, f: F) -> Result<ScopedJoinHandle<'scope, T>, SpawnTimeoutError<F>>
+    where
+        F: FnOnce() -> T + Send + 'scope,
+        T: Send + 'scope,
+    {
+        self.scope
+            .submit_with(self.prio, f, WAIT, self.deadline_ns())
+            .map_err(|(err, f)| timeout_error(err, f))
     }
 }
 

@@ -16,8 +16,16 @@ pub struct PriorityStats {
     pub submitted: u64,
     /// Jobs that ran (a panicking job counts as run).
     pub completed: u64,
-    /// Jobs discarded unstarted by a shutdown.
+    /// Jobs discarded unstarted by a shutdown (its deadline passed, or the
+    /// priority was [paused](crate::Pool::pause)). Cancelled and expired
+    /// jobs are counted apart: once the pool is idle, `submitted ==
+    /// completed + discarded + cancelled + expired`.
     pub discarded: u64,
+    /// Jobs cancelled while queued ([`JoinHandle::cancel`](crate::JoinHandle::cancel)).
+    pub cancelled: u64,
+    /// Jobs dropped unstarted because their
+    /// [deadline](crate::JobBuilder::deadline) passed.
+    pub expired: u64,
     /// Submissions refused because the queue was full (`try_`) or stayed
     /// full (`_timeout`).
     pub rejected: u64,
@@ -39,6 +47,8 @@ pub struct PriorityStats {
     /// its queue empty, and one Normal/Low job in
     /// [`wait_sampling`](crate::Builder::wait_sampling) of a burst.
     pub wait_count: u64,
+    /// The priority is [paused](crate::Pool::pause): its queued jobs wait.
+    pub paused: bool,
 }
 
 /// A snapshot of a pool's statistics, from [`Pool::stats`](crate::Pool::stats).
@@ -64,8 +74,13 @@ pub struct PriorityStats {
 pub struct Stats {
     /// Per priority, indexed by [`Priority::index`] (or index `Stats` itself).
     pub priorities: [PriorityStats; 3],
-    /// Regular workers.
+    /// Regular workers: threads alive now.
     pub workers: usize,
+    /// Regular workers asked for ([`Builder::workers`](crate::Builder::workers),
+    /// [`Pool::set_workers`](crate::Pool::set_workers)). Differs from
+    /// `workers` while a resize is under way: surplus workers leave as
+    /// their jobs end.
+    pub workers_target: usize,
     /// Threads (regular and temporary) running a job now.
     pub busy_workers: usize,
     /// Temporary workers alive now.
@@ -102,6 +117,8 @@ impl Stats {
             submitted: raw.submitted[i],
             completed: raw.completed[i],
             discarded: raw.discarded[i],
+            cancelled: raw.cancelled[i],
+            expired: raw.expired[i],
             rejected: raw.rejected[i],
             queued: raw.queued[i],
             running: raw.running[i],
@@ -111,10 +128,12 @@ impl Stats {
             wait_max: ns(raw.wait_max_ns[i]),
             wait_mean: ns(raw.wait_mean_ns[i]),
             wait_count: raw.wait_count[i],
+            paused: raw.paused & (1 << i) != 0,
         };
         Stats {
             priorities: [priority(0), priority(1), priority(2)],
             workers: raw.workers as usize,
+            workers_target: raw.workers_target as usize,
             busy_workers: raw.busy_workers as usize,
             temp_workers: raw.temp_workers as usize,
             max_temp_workers: raw.max_temp_workers as usize,
@@ -145,13 +164,59 @@ impl Stats {
         self.priorities.iter().map(|p| p.discarded).sum()
     }
 
+    /// Jobs cancelled while queued, all priorities.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = wpool::Pool::new()?;
+    /// assert_eq!(pool.stats().cancelled(), 0);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn cancelled(&self) -> u64 {
+        self.priorities.iter().map(|p| p.cancelled).sum()
+    }
+
+    /// Jobs whose deadline passed before they started, all priorities.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// pool.job(Priority::Low).deadline(Instant::now()).spawn(|| ()).unwrap();
+    /// pool.wait_idle()?;
+    /// assert_eq!(pool.stats().expired(), 1);
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
+    pub fn expired(&self) -> u64 {
+        self.priorities.iter().map(|p| p.expired).sum()
+    }
+
     /// Jobs waiting in the queues now, all priorities.
     pub fn queued(&self) -> u64 {
         self.priorities.iter().map(|p| p.queued).sum()
     }
 
     /// The snapshot in the Prometheus text exposition format (metric names
-    /// prefixed `wpool_`): the C API's text, plus `wpool_panics_total`.
+    /// prefixed `wpool_`): the C API's text (among others
+    /// `wpool_jobs_cancelled_total`, `wpool_jobs_expired_total`,
+    /// `wpool_workers_target`, `wpool_paused`), plus `wpool_panics_total`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use wpool::{Pool, Priority};
+    ///
+    /// let pool = Pool::new()?;
+    /// pool.pause(Priority::Low)?;
+    /// let text = pool.stats().to_prometheus();
+    /// assert!(text.contains("wpool_paused{priority=\"low\"} 1"), "{text}");
+    /// assert!(text.contains("wpool_jobs_cancelled_total"));
+    /// # Ok::<(), wpool::Error>(())
+    /// ```
     pub fn to_prometheus(&self) -> String {
         let mut buf = vec![0u8; 8192];
         loop {
@@ -194,8 +259,13 @@ impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "workers {} (busy {}), temporary {} of {} (started {}, retired {}, refused {})",
+            "workers {}{} (busy {}), temporary {} of {} (started {}, retired {}, refused {})",
             self.workers,
+            if self.workers_target == self.workers {
+                String::new()
+            } else {
+                format!(" (resizing to {})", self.workers_target)
+            },
             self.busy_workers,
             self.temp_workers,
             self.max_temp_workers,
@@ -206,15 +276,18 @@ impl fmt::Display for Stats {
         for (prio, p) in Priority::ALL.iter().zip(&self.priorities) {
             writeln!(
                 f,
-                "{:<6} submitted {}, completed {}, discarded {}, rejected {}, queued {}/{}, \
-                 running {}, wait p50 {:?} p99 {:?} max {:?}",
+                "{:<6} submitted {}, completed {}, discarded {}, cancelled {}, expired {}, \
+                 rejected {}, queued {}/{}{}, running {}, wait p50 {:?} p99 {:?} max {:?}",
                 format!("{prio:?}"),
                 p.submitted,
                 p.completed,
                 p.discarded,
+                p.cancelled,
+                p.expired,
                 p.rejected,
                 p.queued,
                 p.capacity,
+                if p.paused { " (paused)" } else { "" },
                 p.running,
                 p.wait_p50,
                 p.wait_p99,

@@ -299,7 +299,8 @@ impl Default for wpool_config {
  Per-job counts are indexed by wpool_priority. Every accepted job is in
  exactly one of queued, running, completed, discarded, cancelled and
  expired: once the pool is idle, submitted = completed + discarded +
- cancelled + expired, per priority.
+ cancelled + expired, per priority. A job is counted once its callback
+ (run or discard) has returned.
 
  Queue waits (submit to start, over the pool's lifetime, ~6% resolution) are
  measured for every High job, for every Normal or Low job that finds its
@@ -546,8 +547,10 @@ extern "C" {
     /** Shuts the pool down (waiting for every queued and running job) unless that
  is done, joins every thread and frees everything. p may be NULL. After it
  returns, p is invalid; no other call on p may run concurrently with it or
- start after it. Blocks. Calling it from one of this pool's own jobs is a
- programming error: it is detected, reported on stderr, and does nothing.*/
+ start after it, except from the pool's own jobs while it waits for them,
+ and wpool_cancel() of a job that had not finished when the cancel was
+ called (it waits for such a cancel to return). Blocks. Calling it from one of this pool's own
+ jobs is a programming error: it is detected, reported on stderr, and does nothing.*/
     pub fn wpool_destroy(p: *mut wpool);
 }
 extern "C" {

@@ -128,9 +128,126 @@ fn status_strings_and_version() {
             WPOOL_ENOMEM,
             WPOOL_EFULL,
             WPOOL_ETIMEDOUT,
+            WPOOL_EALREADY,
         ] {
             assert!(!CStr::from_ptr(wpool_strerror(code)).to_bytes().is_empty());
         }
         assert_eq!(wpool_create(ptr::null(), ptr::null_mut()), WPOOL_EINVAL);
     }
+}
+
+static HOLD: AtomicU64 = AtomicU64::new(1);
+static LIFECYCLE_RUNS: AtomicU64 = AtomicU64::new(0);
+static REASONS: [AtomicU64; 4] = [
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+];
+
+extern "C" fn hold(_: *mut c_void) {
+    while HOLD.load(Ordering::SeqCst) != 0 {
+        std::thread::yield_now();
+    }
+}
+
+extern "C" fn lifecycle_run(_: *mut c_void) {
+    LIFECYCLE_RUNS.fetch_add(1, Ordering::SeqCst);
+}
+
+extern "C" fn note_reason(_: *mut c_void) {
+    // SAFETY: reads a thread-local; no preconditions.
+    let reason = unsafe { wpool_discard_reason_now() };
+    REASONS[reason as usize].fetch_add(1, Ordering::SeqCst);
+}
+
+/// The job-lifecycle API through the raw bindings: tickets, the options
+/// struct, the discard reason, and the stats fields it fills.
+#[test]
+fn lifecycle_calls_and_stats_fields_read_what_c_wrote() {
+    let mut cfg = wpool_config::default();
+    let mut pool = ptr::null_mut();
+    let task = wpool_task {
+        run: Some(lifecycle_run),
+        discard: Some(note_reason),
+        arg: ptr::null_mut(),
+    };
+    // SAFETY: every pointer passed is valid for the call; the pool is
+    // destroyed at the end and used by no other thread.
+    unsafe {
+        wpool_config_init(&mut cfg);
+        cfg.workers = 1;
+        cfg.max_temp_workers = 0;
+        assert_eq!(wpool_create(&cfg, &mut pool), WPOOL_OK);
+        assert_eq!(wpool_discard_reason_now(), WPOOL_DISCARD_NONE);
+        assert_eq!(
+            wpool_submit(pool, WPOOL_NORMAL, Some(hold), ptr::null_mut()),
+            WPOOL_OK
+        );
+
+        // Cancelled while queued behind the held worker.
+        let mut ticket: wpool_ticket = 0;
+        assert_eq!(
+            wpool_submit_job(
+                pool,
+                WPOOL_NORMAL,
+                &task,
+                ptr::null(),
+                WPOOL_FOREVER,
+                &mut ticket
+            ),
+            WPOOL_OK
+        );
+        assert_ne!(ticket, 0);
+        assert_eq!(wpool_cancel(pool, ticket), WPOOL_OK);
+        assert_eq!(
+            REASONS[WPOOL_DISCARD_CANCELLED as usize].load(Ordering::SeqCst),
+            1
+        );
+        assert_eq!(wpool_cancel(pool, ticket), WPOOL_EALREADY);
+        assert_eq!(wpool_cancel(pool, 0), WPOOL_EINVAL);
+
+        // A deadline already past: accepted, expires when taken.
+        let opts = wpool_job_opts {
+            deadline_ns: wpool_now_ns(),
+        };
+        let mut late: wpool_ticket = 0;
+        assert_eq!(
+            wpool_submit_job(pool, WPOOL_NORMAL, &task, &opts, 0, &mut late),
+            WPOOL_OK
+        );
+        assert_ne!(late, ticket);
+
+        assert_eq!(wpool_pause(pool, WPOOL_LOW), WPOOL_OK);
+        assert_eq!(wpool_set_workers(pool, 2), WPOOL_OK);
+        let mut s = wpool_stats::default();
+        assert_eq!(wpool_get_stats(pool, &mut s), WPOOL_OK);
+        assert_eq!(s.paused, 1 << WPOOL_LOW);
+        assert_eq!(s.workers_target, 2);
+        assert_eq!(s.cancelled, [0, 1, 0]);
+
+        HOLD.store(0, Ordering::SeqCst);
+        assert_eq!(wpool_wait_idle(pool, WPOOL_FOREVER), WPOOL_OK);
+        assert_eq!(
+            REASONS[WPOOL_DISCARD_EXPIRED as usize].load(Ordering::SeqCst),
+            1
+        );
+        assert_eq!(wpool_resume(pool, WPOOL_LOW), WPOOL_OK);
+        assert_eq!(wpool_get_stats(pool, &mut s), WPOOL_OK);
+        assert_eq!(s.paused, 0);
+        assert_eq!(s.expired, [0, 1, 0]);
+        assert_eq!(s.submitted, [0, 3, 0]);
+        assert_eq!(s.completed, [0, 1, 0]);
+        assert_eq!(s.discarded, [0, 0, 0]);
+        assert_eq!(s.workers, 2);
+        assert_eq!(wpool_shutdown(pool, WPOOL_FOREVER), WPOOL_OK);
+        assert_eq!(wpool_pause(pool, WPOOL_LOW), WPOOL_ECLOSED);
+        assert_eq!(wpool_set_workers(pool, 1), WPOOL_ECLOSED);
+        wpool_destroy(pool);
+    }
+    assert_eq!(LIFECYCLE_RUNS.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        REASONS[WPOOL_DISCARD_SHUTDOWN as usize].load(Ordering::SeqCst),
+        0
+    );
 }
