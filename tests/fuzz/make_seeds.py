@@ -57,7 +57,7 @@ def any_ticket(i):
     return 1 + 2 * i
 
 
-SELF = 3  # a "cancel" job's parameter: its own ticket
+SELF = 3  # a "cancel" job's parameter (mod 4): its own ticket
 
 
 def pause_param(mode, prio):
@@ -214,6 +214,8 @@ SEEDS = {
         op(0, "job", NORMAL, "spin", job_c(discard=True)),
         op(0, "job", NORMAL, "cancel", job_c(discard=True)),
         op(0, "job", LOW, "cancel", job_c(discard=True)),
+        # Its parameter, 7, is SELF (mod 4): the job cancels itself.
+        op(0, "job", LOW, "cancel", job_c(FOREVER, discard=True)),
         op(0, "job_deadline", LOW, "cancel", deadline_c("now", discard=True)),
         op(1, "submit", NORMAL, "job_child", deadline_c("near", near=2, discard=True)),
         op(1, "submit", NORMAL, "job_child", deadline_c("past", discard=True, cancel=True)),
