@@ -7,7 +7,10 @@
  *      the backlog, and at a higher OS priority than the regular workers'.
  *   2. A Normal job goes ahead of the queued Low jobs.
  *   3. Surplus temporary workers retire after their idle TTL; the spare stays.
- *   4. A graceful shutdown with a deadline: what does not start in time is
+ *   4. Per-job deadline and cancel: a job whose deadline passes while it waits
+ *      is discarded instead of run; a queued job is cancelled by its ticket.
+ *      The discard callback asks why it was called.
+ *   5. A graceful shutdown with a deadline: what does not start in time is
  *      discarded through its discard callback, then the pool's report.
  */
 #ifndef _GNU_SOURCE
@@ -107,7 +110,18 @@ static void run(void *arg) {
 
 static void discard(void *arg) {
     job *j = arg;
-    say("%-6s %2d discarded: the shutdown deadline passed before it started", j->kind, j->id);
+    double waited_ms = (double)(now_ns() - j->submitted_ns) / 1e6;
+    switch (wpool_discard_reason_now()) {
+    case WPOOL_DISCARD_EXPIRED:
+        say("%-6s %2d discarded: its deadline passed while it waited (%.1f ms in the queue)",
+            j->kind, j->id, waited_ms);
+        break;
+    case WPOOL_DISCARD_CANCELLED:
+        say("%-6s %2d discarded: cancelled while still queued", j->kind, j->id);
+        break;
+    default:
+        say("%-6s %2d discarded: the shutdown deadline passed before it started", j->kind, j->id);
+    }
 }
 
 static void submit(wpool *pool, wpool_priority prio, job *j) {
@@ -120,11 +134,14 @@ static void print_report(wpool *pool) {
     static const char *names[3] = {"high", "normal", "low"};
     wpool_stats s;
     wpool_get_stats(pool, &s);
-    printf("\n  priority  submitted  completed  discarded  queued  wait p50     wait p99\n");
+    printf(
+        "\n  priority  submitted  completed  discarded  cancelled  expired  queued  wait p50     "
+        "wait p99\n");
     for (int i = 0; i < 3; i++)
-        printf("  %-8s  %9llu  %9llu  %9llu  %6llu  %9.1f us  %9.1f us\n", names[i],
+        printf("  %-8s  %9llu  %9llu  %9llu  %9llu  %7llu  %6llu  %9.1f us  %9.1f us\n", names[i],
                (unsigned long long)s.submitted[i], (unsigned long long)s.completed[i],
-               (unsigned long long)s.discarded[i], (unsigned long long)s.queued[i],
+               (unsigned long long)s.discarded[i], (unsigned long long)s.cancelled[i],
+               (unsigned long long)s.expired[i], (unsigned long long)s.queued[i],
                (double)s.wait_p50_ns[i] / 1e3, (double)s.wait_p99_ns[i] / 1e3);
     printf("  workers %u, temporary workers: %llu started, %llu retired, %u alive\n\n", s.workers,
            (unsigned long long)s.temp_spawned, (unsigned long long)s.temp_retired, s.temp_workers);
@@ -185,8 +202,34 @@ int main(void) {
     say("   temporary workers alive: %u (started %llu, retired %llu)", s.temp_workers,
         (unsigned long long)s.temp_spawned, (unsigned long long)s.temp_retired);
 
-    say("4. 8 more Low jobs (100 ms each), then shutdown with a 150 ms deadline");
-    for (int i = 10; i < 18; i++)
+    wpool_wait_idle(pool, WPOOL_FOREVER);
+    say("4. both workers busy with a Low job (80 ms each); then two Normal jobs: one with a "
+        "20 ms deadline, one we cancel");
+    for (int i = 10; i < 12; i++)
+        submit(pool, WPOOL_LOW, new_job("low", i, 80));
+    while (wpool_get_stats(pool, &s) == WPOOL_OK && s.running[WPOOL_LOW] < 2)
+        sleep_ms(1);
+    wpool_job_opts opts = {.deadline_ns = wpool_now_ns() + 20u * 1000000u};
+    wpool_task late = {run, discard, new_job("normal", 1, 5)};
+    rc = wpool_submit_job(pool, WPOOL_NORMAL, &late, &opts, WPOOL_FOREVER, NULL);
+    say("   wpool_submit_job with a deadline 20 ms from now: %s", wpool_strerror(rc));
+    wpool_ticket ticket = 0;
+    wpool_task unwanted = {run, discard, new_job("normal", 2, 5)};
+    rc = wpool_submit_job(pool, WPOOL_NORMAL, &unwanted, NULL, WPOOL_FOREVER, &ticket);
+    say("   wpool_submit_job: %s, ticket %llu", wpool_strerror(rc), (unsigned long long)ticket);
+    rc = wpool_cancel(pool, ticket);
+    say("   wpool_cancel(ticket %llu): %s (its discard callback ran on this thread)",
+        (unsigned long long)ticket, wpool_strerror(rc));
+    rc = wpool_cancel(pool, ticket);
+    say("   wpool_cancel again: %s", wpool_strerror(rc));
+    wpool_wait_idle(pool, WPOOL_FOREVER);
+    wpool_get_stats(pool, &s);
+    say("   Normal jobs: %llu cancelled, %llu expired, %llu completed",
+        (unsigned long long)s.cancelled[WPOOL_NORMAL], (unsigned long long)s.expired[WPOOL_NORMAL],
+        (unsigned long long)s.completed[WPOOL_NORMAL]);
+
+    say("5. 8 more Low jobs (100 ms each), then shutdown with a 150 ms deadline");
+    for (int i = 12; i < 20; i++)
         submit(pool, WPOOL_LOW, new_job("low", i, 100));
     rc = wpool_shutdown(pool, 150u * 1000000u);
     say("   wpool_shutdown: %s", wpool_strerror(rc));

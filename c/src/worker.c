@@ -47,7 +47,7 @@
 /* Why a worker's wait ended: work; wpool_destroy; a temporary worker's TTL
  * passed or its limit was lowered (it retires, or stays a spare); a regular
  * worker is surplus after wpool_set_workers (it leaves). */
-enum { WP_WORK, WP_EXIT, WP_RETIRE, WP_STAY, WP_SHRINK };
+enum { WP_WORK, WP_EXIT, WP_RETIRE, WP_OVER_LIMIT, WP_STAY, WP_SHRINK };
 
 static WP_THREAD_LOCAL wp_worker *wp_self;
 /* This pool thread is counted idle (not in `busy`): between its last job and
@@ -326,8 +326,8 @@ static int idle_wait(wpool *p, wp_worker *w, bool ttl) {
             mark_busy(p, w);
             return WP_WORK;
         }
-        if (w->temporary && (timed_out || wp_now_ns() >= deadline || told_to_leave(p, w)))
-            return WP_RETIRE;
+        if (w->temporary && (timed_out || wp_now_ns() >= deadline)) return WP_RETIRE;
+        if (w->temporary && told_to_leave(p, w)) return WP_OVER_LIMIT;
     }
 }
 
@@ -458,9 +458,11 @@ static void thread_setup(wpool *p, wp_worker *w) {
     }
 }
 
-/* A temporary worker whose TTL passed stays parked, with no TTL, when it is
- * one of the `spares` idle ones (WP_STAY). Otherwise it leaves the count of
- * live threads first,
+/* A temporary worker whose TTL passed (ttl_passed) stays parked, with no
+ * TTL, when it is one of the `spares` idle ones, and one woken because the
+ * limit was lowered stays (its TTL runs again) unless more are alive than
+ * the limit (WP_STAY): the limit's wake-up reaches every idle one, and only
+ * the surplus leave. Otherwise it leaves the count of live threads first,
  * then looks at the High ring once more: a submitter that pushed before that
  * look is seen here (we stay: WP_WORK, marked busy), one that pushed after it
  * sees the smaller count and starts a new temporary worker. Either way the job
@@ -469,13 +471,17 @@ static void thread_setup(wpool *p, wp_worker *w) {
  * detaches itself and counts in temp_exiting until its stop hook is done.
  * Once wpool_destroy has begun (stop, stored under the lock) it exits instead
  * (WP_EXIT) and teardown joins it. */
-static int retire_or_stay(wpool *p, wp_worker *w) {
+static int retire_or_stay(wpool *p, wp_worker *w, bool ttl_passed) {
     int why = WP_RETIRE;
     wp_spin_lock(&p->temp_lock);
+    /* relaxed: temp_alive changes under this lock, bar the spawner's starts
+     * (which the limit bounds). */
+    bool over_limit = atomic_load_explicit(&p->temp_alive, memory_order_relaxed) > wp_max_temp(p);
     if (atomic_load_explicit(&p->stop, memory_order_relaxed)) { /* the lock orders it */
         why = WP_EXIT;
-    } else if (atomic_load_explicit(&p->temp_idle, memory_order_seq_cst) <= wp_spares(p) &&
-               atomic_load_explicit(&p->temp_alive, memory_order_relaxed) <= wp_max_temp(p)) {
+    } else if (!over_limit &&
+               (!ttl_passed ||
+                atomic_load_explicit(&p->temp_idle, memory_order_seq_cst) <= wp_spares(p))) {
         /* seq_cst: as every access to temp_idle. Retirements are serialized
          * by the lock, so two idle ones cannot both leave and go below. Over
          * a lowered limit, even a spare leaves. */
@@ -606,8 +612,11 @@ static void worker_main(void *arg) {
         }
         parking = false;
         why = idle_wait(p, w, true);
-        while (why == WP_RETIRE && (why = retire_or_stay(p, w)) == WP_STAY)
-            why = idle_wait(p, w, false);
+        while (why == WP_RETIRE || why == WP_OVER_LIMIT) {
+            bool ttl_passed = why == WP_RETIRE;
+            if ((why = retire_or_stay(p, w, ttl_passed)) != WP_STAY) break;
+            why = idle_wait(p, w, !ttl_passed); /* a spare parks without a TTL */
+        }
         if (why == WP_WORK) {
             baton = WP_BATON_ALL;
             continue;
