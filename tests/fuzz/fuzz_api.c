@@ -819,8 +819,12 @@ static void check_quiescent_since(uint64_t seq0, const char *what, unsigned skip
         uint64_t s = atomic_load(&j->accepted_seq);
         if (!s || s > seq0 || atomic_load(&j->done)) continue;
         if (skip & (1u << j->prio) || unseen_discard_possible(j)) continue;
-        /* Cancelled without a callback: done is stored after wpool_cancel returned. */
-        if (!j->has_discard && atomic_load(&j->cancel_calls)) continue;
+        /* A job being cancelled is not waited for (wpool_cancel), and one
+         * cancelled without a callback is marked done after the cancel. */
+        int why = atomic_load(&j->reason);
+        if (atomic_load(&j->cancel_calls) && !atomic_load(&j->runs) &&
+            (why == WPOOL_DISCARD_NONE || why == WPOOL_DISCARD_CANCELLED))
+            continue;
         fail("%s returned WPOOL_OK but job %u (prio %d, %s), accepted before the call, has not "
              "returned (runs %d, discards %d)",
              what, i, j->prio, KIND_NAMES[j->kind], atomic_load(&j->runs),
@@ -1072,14 +1076,15 @@ static void job_run(void *arg) {
 
 static void job_discard(void *arg) {
     job *j = arg;
+    wpool_discard_reason why = wpool_discard_reason_now();
     atomic_store(&j->t_started, now_ns());
+    atomic_store(&j->reason, (int)why); /* before the count: check_quiescent_since */
     if (atomic_fetch_add(&j->discards, 1) != 0 || atomic_load(&j->runs))
         fail("job %u (prio %d) discarded again (runs %d, discards %d)", job_id(j), j->prio,
              atomic_load(&j->runs), atomic_load(&j->discards));
     int st = atomic_load(&j->status);
     if (st != ST_PENDING && st != WPOOL_OK)
         fail("job %u discarded though its submission returned %s", job_id(j), wpool_strerror(st));
-    wpool_discard_reason why = wpool_discard_reason_now();
     switch (why) {
     case WPOOL_DISCARD_SHUTDOWN:
         /* Only a shutdown that timed out, or that found the job's priority
@@ -1102,7 +1107,6 @@ static void job_discard(void *arg) {
     default:
         fail("job %u discarded with wpool_discard_reason_now() %d", job_id(j), (int)why);
     }
-    atomic_store(&j->reason, (int)why);
     atomic_store(&j->discard_thread, thread_tag());
     atomic_fetch_add(&g.reasons[j->prio][why], 1);
     if (j->kind == K_SPIN) spin_ns(budget(SPIN_NS[j->param % 8])); /* widens races */

@@ -171,6 +171,13 @@ SEEDS = {
         op(1, "batch", NORMAL, "spin", 5), op(0, "job", LOW, "spin", job_c(discard=True)),
         op(0, "job", LOW, "nop", job_c()), op(1, "wait_idle_long"), op(0, "cancel", c=latest(1)),
         op(0, "wait_idle_long"), op(0, "cancel", c=latest(0))]),
+    # A shutdown while a cancel's discard callback (1 ms) runs, the job's
+    # priority paused: a cancelled job is not waited for (wpool_cancel).
+    "cancel_shutdown": header(workers=2, temp=2, drivers=2, cap=(4, 1, 64)) + b"".join([
+        op(0, "pause_prio", HIGH), op(1, "pause", c=40),
+        op(0, "job_deadline", HIGH, "spin", deadline_c("far", discard=True, cancel=True,
+                                                       wait=FOREVER)),
+        op(1, "shutdown", c=1), op(0, "wait_idle_long"), op(1, "wait_idle_long")]),
     # Priorities left paused at the end: wait_idle returns, a long shutdown
     # discards their jobs (reason SHUTDOWN) and returns WPOOL_OK in time.
     "pause_shutdown": header(workers=2, temp=1, drivers=2, cap=(4, 8, 8)) + b"".join([
