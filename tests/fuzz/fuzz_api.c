@@ -42,8 +42,9 @@
  *    begun since (it is still queued); such a job never starts either;
  *  - a job whose deadline had passed before its submission never runs;
  *  - wait_idle/shutdown returning WPOOL_OK: every job accepted before the
- *    call began has returned (or was discarded), but for wait_idle the jobs
- *    of a priority paused at some time during the call;
+ *    call began has returned (or was discarded), but jobs being cancelled
+ *    (not waited for) and, for wait_idle, the jobs of a priority paused at
+ *    some time during the call;
  *  - a "long" wait (WPOOL_FUZZ_LONG_MS, default 3 s) neither times out nor
  *    returns only at its deadline: an input's spins, sleeps and gate waits
  *    share a 200 ms budget and its timeouts are short, so such a wait slept
