@@ -352,20 +352,21 @@ static struct {
     _Atomic int go;
     _Atomic int gate; /* K_GATE jobs spin while it is 0 */
     /* The lifecycle API. */
-    _Atomic unsigned shutdowns;      /* wpool_shutdown calls begun */
-    _Atomic int sd_possible[3];      /* a shutdown may discard jobs of this priority
-                                        (it was, or may have been, paused) */
-    _Atomic unsigned pauses[3];      /* wpool_pause calls begun */
-    _Atomic unsigned pauses_done[3]; /* ... and returned */
-    _Atomic unsigned resumes[3];     /* wpool_resume calls begun */
-    _Atomic unsigned held_mark[3];   /* resumes + 1 when the last pause that saw no
-                                        resume meanwhile returned OK (do_pause) */
-    _Atomic int maybe_paused[3];     /* 0: surely not paused now (do_resume) */
-    _Atomic int stuck[3];            /* threads that wait for room or a child at prio */
-    _Atomic unsigned workers_seen;   /* bit n: n regular workers were asked for */
-    _Atomic unsigned temp_seen;      /* bit n: max_temp_workers n was asked for */
-    _Atomic int temp_zero;           /* max_temp_workers 0 was asked for */
-    _Atomic uint64_t reasons[3][4];  /* discard callbacks by priority and reason */
+    _Atomic unsigned shutdowns;       /* wpool_shutdown calls begun */
+    _Atomic int sd_possible[3];       /* a shutdown may discard jobs of this priority
+                                         (it was, or may have been, paused) */
+    _Atomic unsigned pauses[3];       /* wpool_pause calls begun */
+    _Atomic unsigned pauses_done[3];  /* ... and returned */
+    _Atomic unsigned resumes[3];      /* wpool_resume calls begun */
+    _Atomic unsigned resumes_done[3]; /* ... and returned */
+    _Atomic unsigned held_mark[3];    /* resumes + 1 when the last pause, begun with no
+                                         resume in flight, returned OK (do_pause) */
+    _Atomic int maybe_paused[3];      /* 0: surely not paused now (do_resume) */
+    _Atomic int stuck[3];             /* threads that wait for room or a child at prio */
+    _Atomic unsigned workers_seen;    /* bit n: n regular workers were asked for */
+    _Atomic unsigned temp_seen;       /* bit n: max_temp_workers n was asked for */
+    _Atomic int temp_zero;            /* max_temp_workers 0 was asked for */
+    _Atomic uint64_t reasons[3][4];   /* discard callbacks by priority and reason */
     _Atomic unsigned ntickets;
     _Atomic(job *) tickets[MAX_TICKETS]; /* jobs whose ticket was recorded */
     _Atomic int64_t spin_budget;         /* ns of spinning and gate waits left */
@@ -520,13 +521,15 @@ static void do_pause(int prio) {
     atomic_fetch_add(&g.pauses[prio], 1);
     atomic_store(&g.maybe_paused[prio], 1);
     if (atomic_load(&g.shutdowns)) atomic_store(&g.sd_possible[prio], 1);
+    /* A resume still in flight may undo this pause later. */
     unsigned r0 = atomic_load(&g.resumes[prio]);
+    int quiet = atomic_load(&g.resumes_done[prio]) == r0;
     int rc = wpool_pause(pool(), (wpool_priority)prio);
     atomic_fetch_add(&g.pauses_done[prio], 1);
     if (rc == WPOOL_OK) {
         if (closed_before) fail("wpool_pause after a wpool_shutdown returned gave WPOOL_OK");
         /* Paused now, until the next wpool_resume begins. */
-        atomic_store(&g.held_mark[prio], r0 + 1);
+        atomic_store(&g.held_mark[prio], quiet ? r0 + 1 : 0);
     } else if (rc != WPOOL_ECLOSED || !atomic_load(&g.shutdowns)) {
         fail("wpool_pause(%d) returned %s", prio, wpool_strerror(rc));
     }
@@ -538,6 +541,7 @@ static void do_resume(int prio) {
     unsigned p0 = atomic_load(&g.pauses[prio]);
     int quiet = atomic_load(&g.pauses_done[prio]) == p0;
     int rc = wpool_resume(pool(), (wpool_priority)prio);
+    atomic_fetch_add(&g.resumes_done[prio], 1);
     if (rc != WPOOL_OK) fail("wpool_resume(%d) returned %s", prio, wpool_strerror(rc));
     if (quiet && atomic_load(&g.pauses[prio]) == p0) {
         atomic_store(&g.maybe_paused[prio], 0);
