@@ -55,6 +55,17 @@ pub(crate) enum Via {
     Ticketed { deadline_ns: u64 },
 }
 
+impl Via {
+    /// A fire-and-forget job with an optional deadline (`deadline_ns` 0:
+    /// none) takes the plain path unless it has one.
+    pub(crate) fn for_deadline(deadline_ns: u64) -> Via {
+        match deadline_ns {
+            0 => Via::Plain,
+            deadline_ns => Via::Ticketed { deadline_ns },
+        }
+    }
+}
+
 /// The owner of the C pool; shut down and destroyed when the last `Pool`
 /// clone goes.
 struct Inner {

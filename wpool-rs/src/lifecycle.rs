@@ -186,10 +186,7 @@ impl<'pool> JobBuilder<'pool> {
     /// Fire and forget: without a deadline the plain (cheapest) path, as
     /// [`Pool::spawn`].
     fn via(&self) -> Via {
-        match self.deadline_ns() {
-            0 => Via::Plain,
-            deadline_ns => Via::Ticketed { deadline_ns },
-        }
+        Via::for_deadline(self.deadline_ns())
     }
 
     /// Queues `f`, waiting while the queue is full (until the deadline, if

@@ -551,10 +551,7 @@ impl<'scope, 'env> ScopedJobBuilder<'scope, 'env> {
     }
 
     fn via(&self) -> Via {
-        match self.deadline_ns() {
-            0 => Via::Plain,
-            deadline_ns => Via::Ticketed { deadline_ns },
-        }
+        Via::for_deadline(self.deadline_ns())
     }
 
     /// Queues `f`, waiting while the queue is full (until the deadline, if
