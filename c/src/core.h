@@ -136,17 +136,18 @@ struct wpool {
     _Atomic uint32_t worker_slots;    /* workers[] entries allocated (never fewer) */
     _Atomic uint32_t temp_slots;      /* temps[] entries allocated (never fewer) */
     _Atomic int has_spawner;          /* the spawner thread was started */
-    /* Immutable after wpool_create(). */
+    /* Immutable after wpool_create(). The first ones share the line above
+     * (read per job by a worker: starve_ticks, discarding's default). */
+    uint64_t starve_ticks;    /* 0: strict priority */
+    wpool_fn default_discard; /* for jobs submitted without a discard callback */
+    uint64_t temp_idle_ns;
     unsigned cfg_spares; /* wpool_config.temp_spares */
     int worker_os_priority;
     wp_thread spawner; /* starts temporary workers (worker.c) */
-    uint64_t temp_idle_ns;
-    uint64_t starve_ticks; /* 0: strict priority */
     int pin_workers;
     wp_cpus cpus; /* the CPUs pool threads may use */
     wpool_thread_hook on_start, on_stop;
     void *hook_ctx;
-    wpool_fn default_discard; /* for jobs submitted without a discard callback */
     char name[WP_NAME_PREFIX_MAX + 1];
     /* Slot tables: entries below worker_slots / temp_slots point to their
      * worker, written before the count is raised (release) and never freed

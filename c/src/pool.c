@@ -347,7 +347,8 @@ static inline bool intake_closed(wpool *p) {
     return atomic_load_explicit(&p->closed, memory_order_relaxed) != 0;
 }
 
-static inline int submit(wpool *p, wpool_priority prio, const wpool_task *t, uint64_t timeout_ns) {
+static WP_ALWAYS_INLINE int submit(wpool *p, wpool_priority prio, const wpool_task *t,
+                                   uint64_t timeout_ns) {
     if (intake_closed(p)) return WPOOL_ECLOSED;
     int rc = wp_ring_push(&p->rings[prio], t, p->rings[prio].sample_mask);
     if (rc != WP_RING_OK) return submit_slow(p, (int)prio, t, room_deadline(timeout_ns), rc, NULL);

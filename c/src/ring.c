@@ -43,6 +43,36 @@ uint64_t *wp_ring_deadlines(wp_ring *r) {
     return table;
 }
 
+WP_NOINLINE uint64_t wp_ring_settle_tomb(wp_slot *s, uint64_t tomb) {
+    wp_backoff b;
+    wp_backoff_init(&b, 0, WP_BACKOFF_SNOOZE_LIMIT);
+    while (tomb & WP_TOMB_CLAIMED) {
+        wp_backoff_snooze(&b);
+        /* acquire: pairs with the canceller's release of its decision, so
+         * its read of the task is done before we free the slot. */
+        tomb = atomic_load_explicit(&s->tomb, memory_order_acquire);
+    }
+    return tomb;
+}
+
+WP_NOINLINE bool wp_ring_skip_cancelled(wp_ring *r, wp_slot *s, uint64_t pos, uint64_t tomb,
+                                        uint64_t *deadline) {
+    tomb = wp_ring_settle_tomb(s, tomb);
+    if (tomb & WP_TOMB_CANCELLED) {
+        /* release: our reads of the slot happen before its next producer
+         * writes (as wp_ring_pop); the canceller already discarded it. */
+        atomic_store_explicit(&s->seq, pos + r->mask + 1, memory_order_release);
+        /* release: read by quiescent() for a paused ring (rule 4). */
+        atomic_fetch_add_explicit(&r->skipped, 1, memory_order_release);
+        return true;
+    }
+    /* relaxed: the table pointer and entry were written before the
+     * producer's release of seq, which the pop acquired. */
+    if (tomb & WP_TOMB_DEADLINE)
+        *deadline = atomic_load_explicit(&r->deadlines, memory_order_relaxed)[pos & r->mask];
+    return false;
+}
+
 void wp_ring_destroy(wp_ring *r) {
     wp_os_free(r->slots);
     r->slots = NULL;

@@ -23,6 +23,7 @@
 #include "clock.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -76,21 +77,33 @@ typedef struct wp_ring {
     _Alignas(WP_CACHE_LINE) wp_slot *slots;
     uint64_t mask;
     uint32_t capacity;
+    /* Nonzero: wpool_pause(); consumers take nothing. Written rarely; read
+     * by every pop, so on this line (checked below). */
+    _Atomic uint32_t paused;
     uint64_t sample_mask;          /* see wp_ring_push(); set at creation */
     _Atomic uint32_t room_wanted;  /* 1: a producer may be parked on room_epoch */
     _Atomic uint32_t room_waiters; /* producers in wp_room_wait (a hint) */
     _Atomic uint32_t room_epoch;   /* bumped when room appears or the ring closes */
-    /* wpool_config.on_room, called with room_ctx and this ring's priority
-     * where room_epoch is bumped (room.h): set at creation. */
-    wpool_room_fn on_room;
-    void *room_ctx;
     wpool_priority prio;
-    /* Nonzero: wpool_pause(); consumers take nothing. Written rarely. */
-    _Atomic uint32_t paused;
     /* Deadlines of the jobs whose tomb has WP_TOMB_DEADLINE, one per slot:
      * allocated by the first such job (wp_ring_deadlines), NULL before. */
     _Atomic(uint64_t *) deadlines;
+    /* wpool_config.on_room, called with room_ctx and this ring's priority
+     * where room_epoch is bumped (room.h): set at creation; read only on the
+     * room's slow path, so past the pop's line. */
+    wpool_room_fn on_room;
+    void *room_ctx;
 } wp_ring;
+
+/* A pop reads slots, mask and paused, a push slots, mask and sample_mask: one
+ * line for both (the pause check costs no line of its own). */
+_Static_assert(offsetof(wp_ring, paused) / WP_CACHE_LINE ==
+                       offsetof(wp_ring, slots) / WP_CACHE_LINE &&
+                   offsetof(wp_ring, sample_mask) / WP_CACHE_LINE ==
+                       offsetof(wp_ring, slots) / WP_CACHE_LINE &&
+                   offsetof(wp_ring, room_wanted) / WP_CACHE_LINE ==
+                       offsetof(wp_ring, slots) / WP_CACHE_LINE,
+               "the ring's read-mostly fields share a cache line");
 
 /* capacity must be a power of two. Returns WPOOL_OK or WPOOL_ENOMEM. */
 int wp_ring_init(wp_ring *r, uint32_t capacity);
@@ -113,9 +126,9 @@ uint64_t wp_ring_close(wp_ring *r);
  * ticket (`ticketed`: wpool_submit_job), the job's tomb word is written,
  * with its deadline (0: none; then `deadlines` is the ring's table), and its
  * position stored in *pos_out. Inlined with constants by both callers. */
-static inline int wp_ring_push_job(wp_ring *r, const wpool_task *t, uint64_t sample_mask,
-                                   bool ticketed, uint64_t deadline, uint64_t *deadlines,
-                                   uint64_t *pos_out) {
+static WP_ALWAYS_INLINE int wp_ring_push_job(wp_ring *r, const wpool_task *t, uint64_t sample_mask,
+                                             bool ticketed, uint64_t deadline, uint64_t *deadlines,
+                                             uint64_t *pos_out) {
     uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
     wp_backoff contended;
     wp_backoff_init(&contended, 0, WP_RING_CAS_BACKOFF_LIMIT);
@@ -172,23 +185,21 @@ static inline int wp_ring_push_job(wp_ring *r, const wpool_task *t, uint64_t sam
     return WP_RING_OK;
 }
 
-static inline int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_mask) {
+static WP_ALWAYS_INLINE int wp_ring_push(wp_ring *r, const wpool_task *t, uint64_t sample_mask) {
     return wp_ring_push_job(r, t, sample_mask, false, 0, NULL, NULL);
 }
 
 /* A pop found the tomb of a job with a ticket: waits while a canceller holds
  * it (a few instructions: wp_ring_cancel), then returns its final value. */
-static inline uint64_t wp_ring_settle_tomb(wp_slot *s, uint64_t tomb) {
-    wp_backoff b;
-    wp_backoff_init(&b, 0, WP_BACKOFF_SNOOZE_LIMIT);
-    while (tomb & WP_TOMB_CLAIMED) {
-        wp_backoff_snooze(&b);
-        /* acquire: pairs with the canceller's release of its decision, so
-         * its read of the task is done before we free the slot. */
-        tomb = atomic_load_explicit(&s->tomb, memory_order_acquire);
-    }
-    return tomb;
-}
+uint64_t wp_ring_settle_tomb(wp_slot *s, uint64_t tomb);
+
+/* The pop of pos (head already moved past it) found the slot's tomb naming
+ * pos: a job with a ticket. Waits for a canceller's decision; cancelled:
+ * frees the slot, counts it in r->skipped and returns true (the pop goes on
+ * to the next); else returns false with the job's deadline in *deadline.
+ * Out of line: the fast path of a plain job only compares the tomb. */
+bool wp_ring_skip_cancelled(wp_ring *r, wp_slot *s, uint64_t pos, uint64_t tomb,
+                            uint64_t *deadline);
 
 /* Takes the job at head into *out, with its stamp (0: not sampled) and its
  * deadline (0: none). False when the ring is empty, paused (unless
@@ -196,8 +207,8 @@ static inline uint64_t wp_ring_settle_tomb(wp_slot *s, uint64_t tomb) {
  * yet. Cancelled jobs are skipped: freed, counted in r->skipped, and
  * *skipped set, so that the caller wakes producers waiting for room even
  * when it returns false (the skips made room). */
-static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uint64_t *deadline,
-                               bool even_paused, bool *skipped) {
+static WP_ALWAYS_INLINE bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp,
+                                         uint64_t *deadline, bool even_paused, bool *skipped) {
     uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
     wp_backoff contended;
     wp_backoff_init(&contended, 0, WP_RING_CAS_BACKOFF_LIMIT);
@@ -223,21 +234,11 @@ static inline bool wp_ring_pop(wp_ring *r, wpool_task *out, uint64_t *stamp, uin
                  * sees the other. */
                 uint64_t tomb = atomic_load_explicit(&s->tomb, memory_order_seq_cst);
                 *deadline = 0;
-                if (WP_UNLIKELY((tomb >> WP_TOMB_SHIFT) == pos)) {
-                    tomb = wp_ring_settle_tomb(s, tomb);
-                    if (tomb & WP_TOMB_CANCELLED) {
-                        /* release: as below; the canceller already discarded it. */
-                        atomic_store_explicit(&s->seq, pos + r->mask + 1, memory_order_release);
-                        atomic_fetch_add_explicit(&r->skipped, 1, memory_order_release);
-                        *skipped = true;
-                        pos = atomic_load_explicit(&r->head, memory_order_relaxed);
-                        continue;
-                    }
-                    /* relaxed: the table pointer and entry were written before
-                     * the producer's release of seq, which we acquired. */
-                    if (tomb & WP_TOMB_DEADLINE)
-                        *deadline = atomic_load_explicit(&r->deadlines,
-                                                         memory_order_relaxed)[pos & r->mask];
+                if (WP_UNLIKELY((tomb >> WP_TOMB_SHIFT) == pos) &&
+                    wp_ring_skip_cancelled(r, s, pos, tomb, deadline)) {
+                    *skipped = true;
+                    pos = atomic_load_explicit(&r->head, memory_order_relaxed);
+                    continue;
                 }
                 break;
             }

@@ -74,8 +74,8 @@ static inline bool surplus(wpool *p, const wp_worker *w) {
            WP_UNLIKELY(w->index >= atomic_load_explicit(&p->workers_target, memory_order_relaxed));
 }
 
-static inline bool pop_level(wpool *p, int prio, wpool_task *t, uint64_t *stamp,
-                             uint64_t *deadline) {
+static WP_ALWAYS_INLINE bool pop_level(wpool *p, int prio, wpool_task *t, uint64_t *stamp,
+                                       uint64_t *deadline) {
     wp_ring *r = &p->rings[prio];
     bool skipped = false;
     if (!wp_ring_pop(r, t, stamp, deadline, false, &skipped)) {
