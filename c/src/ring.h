@@ -40,15 +40,17 @@
  * per lap, while packed slots move 1.3 jobs per line. */
 typedef struct wp_slot {
     _Atomic uint64_t seq;
-    /* Submission time in ticks, 0 when the job is not sampled. Atomic because
-     * starvation checks peek at the head slot's stamp without owning it. */
-    _Atomic uint64_t stamp;
     /* The tomb word: pos << WP_TOMB_SHIFT | WP_TOMB_* flags, written only for
      * a job submitted with wpool_submit_job() (a ticket, perhaps a deadline).
      * A plain submit leaves an older position's value here, which names
      * another job: the pop compares the position and goes on. So the fast
-     * path gains no store, and a pop one load of a word beside seq. */
+     * path gains no store, and a pop one load of the word beside seq: 48-byte
+     * slots (64-bit systems) start at a multiple of 16 bytes in the
+     * line-aligned array, so the two always share a line. */
     _Atomic uint64_t tomb;
+    /* Submission time in ticks, 0 when the job is not sampled. Atomic because
+     * starvation checks peek at the head slot's stamp without owning it. */
+    _Atomic uint64_t stamp;
     wpool_task task;
 } wp_slot;
 
