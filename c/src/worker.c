@@ -67,11 +67,13 @@ wp_worker *wp_current_worker(void) {
 /* Taking jobs                                                               */
 /* ------------------------------------------------------------------------ */
 
-/* A regular worker that wpool_set_workers made surplus (a hint: relaxed, one
- * load of a read-mostly line per job; leave_for_shrink decides). */
-static inline bool surplus(wpool *p, const wp_worker *w) {
-    return !w->temporary &&
-           WP_UNLIKELY(w->index >= atomic_load_explicit(&p->workers_target, memory_order_relaxed));
+/* A regular worker that wpool_set_workers made surplus: its index at or past
+ * the target, i.e. `leave_above` (index + 1; 0 for a temporary worker, never
+ * surplus), above it. A hint: relaxed, one load of a read-mostly line and one
+ * compare per job; leave_for_shrink decides. */
+static inline bool surplus(wpool *p, uint32_t leave_above) {
+    return WP_UNLIKELY(leave_above >
+                       atomic_load_explicit(&p->workers_target, memory_order_relaxed));
 }
 
 static WP_ALWAYS_INLINE bool pop_level(wpool *p, int prio, wpool_task *t, uint64_t *stamp,
@@ -580,10 +582,11 @@ static void worker_main(void *arg) {
     wp_counted_idle = parking;
     if (p->on_start) p->on_start(p->hook_ctx, w->index, w->temporary);
     int baton = w->temporary ? WP_BATON_HIGH : WP_BATON_NONE, why;
+    const uint32_t leave_above = w->temporary ? 0 : w->index + 1; /* see surplus() */
     for (;;) {
         if (!parking) {
             /* Made surplus: leave between two jobs. */
-            if (surplus(p, w) && leave_for_shrink(p, w)) {
+            if (surplus(p, leave_above) && leave_for_shrink(p, w)) {
                 go_idle(p, w);
                 why = WP_SHRINK;
                 break;
