@@ -582,23 +582,6 @@ static void cancel_races_start(void) {
 
 /* --- during a shutdown, while paused ----------------------------------------------- */
 
-typedef struct shutdown_call {
-    wpool *p;
-    uint64_t timeout;
-    atomic_int returned, rc;
-} shutdown_call;
-
-static void *shutdown_main(void *arg) {
-    shutdown_call *c = arg;
-    atomic_store(&c->rc, wpool_shutdown(c->p, c->timeout));
-    atomic_store(&c->returned, 1);
-    return NULL;
-}
-
-static int pool_closed(void *p) {
-    return get_stats(p).closed != 0;
-}
-
 static void cancel_during_shutdown(void) {
     wpool_config cfg = no_temp_config();
     test_gate g;
@@ -609,11 +592,8 @@ static void cancel_during_shutdown(void) {
     CHECK_OK(submit_tjob(p, WPOOL_NORMAL, &a, 0, WPOOL_FOREVER));
     CHECK_OK(submit_tjob(p, WPOOL_NORMAL, &b, 0, WPOOL_FOREVER));
 
-    shutdown_call c = {.p = p, .timeout = WPOOL_FOREVER};
-    atomic_init(&c.returned, 0);
-    atomic_init(&c.rc, 1);
-    pthread_t t;
-    CHECK_EQ(pthread_create(&t, NULL, shutdown_main, &c), 0);
+    shutdown_call c;
+    start_shutdown(&c, p, 0);
     CHECK(wait_until(pool_closed, p, 10000));
     CHECK_OK(wpool_cancel(p, a.ticket));
     CHECK_DISCARDED(&a, WPOOL_DISCARD_CANCELLED);
@@ -621,8 +601,7 @@ static void cancel_during_shutdown(void) {
     CHECK_EQ(atomic_load(&c.returned), 0); /* the gate still holds */
     CHECK_EQ(get_stats(p).queued[WPOOL_NORMAL], 1);
     gate_open(&g);
-    CHECK_EQ(pthread_join(t, NULL), 0);
-    CHECK_OK(atomic_load(&c.rc));
+    CHECK_OK(join_shutdown(&c));
     CHECK_DISCARDED(&a, WPOOL_DISCARD_CANCELLED);
     CHECK_RAN(&b);
     CHECK_RC(wpool_cancel(p, b.ticket), WPOOL_EALREADY);

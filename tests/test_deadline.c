@@ -258,22 +258,6 @@ static void cancel_before_deadline(void) {
     wpool_destroy(p);
 }
 
-typedef struct shutdown_call {
-    wpool *p;
-    atomic_int returned, rc;
-} shutdown_call;
-
-static void *shutdown_main(void *arg) {
-    shutdown_call *c = arg;
-    atomic_store(&c->rc, wpool_shutdown(c->p, WPOOL_FOREVER));
-    atomic_store(&c->returned, 1);
-    return NULL;
-}
-
-static int pool_closed(void *p) {
-    return get_stats(p).closed != 0;
-}
-
 /* While a shutdown waits for the queue to drain, a job whose deadline passed
  * expires as usual (reason EXPIRED, on the worker), and shutdown returns OK. */
 static void expires_during_shutdown(void) {
@@ -285,16 +269,12 @@ static void expires_during_shutdown(void) {
     tjob_init(&b, p, NULL);
     CHECK_OK(submit_tjob(p, WPOOL_NORMAL, &a, wpool_now_ns() + 10 * MS_NS, WPOOL_FOREVER));
     CHECK_OK(submit_tjob(p, WPOOL_NORMAL, &b, wpool_now_ns() + 3600 * SEC_NS, WPOOL_FOREVER));
-    shutdown_call c = {.p = p};
-    atomic_init(&c.returned, 0);
-    atomic_init(&c.rc, 1);
-    pthread_t t;
-    CHECK_EQ(pthread_create(&t, NULL, shutdown_main, &c), 0);
+    shutdown_call c;
+    start_shutdown(&c, p, 0);
     CHECK(wait_until(pool_closed, p, 10000));
     wait_past(a.deadline);
     gate_open(&g);
-    CHECK_EQ(pthread_join(t, NULL), 0);
-    CHECK_OK(atomic_load(&c.rc));
+    CHECK_OK(join_shutdown(&c));
     CHECK_DISCARDED(&a, WPOOL_DISCARD_EXPIRED);
     CHECK_EQ(atomic_load(&a.discard_in_pool), 1);
     CHECK_RAN(&b);

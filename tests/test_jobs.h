@@ -13,6 +13,7 @@
  * expected. CHECK_LIFECYCLE_BALANCED(s): once idle, submitted = completed +
  * discarded + cancelled + expired, nothing queued.
  * test_hooks: thread start/stop hook counts, per kind and per regular index.
+ * shutdown_call: a wpool_shutdown() on a thread of its own.
  */
 #ifndef WPOOL_TEST_JOBS_H
 #define WPOOL_TEST_JOBS_H
@@ -215,6 +216,44 @@ static inline void run_barrier(wpool *p, wpool_priority prio, int n) {
         CHECK_OK(wpool_submit(p, prio, barrier_job, &b));
     CHECK_EVENTUALLY(atomic_load(&b.done) == n, 30000);
     CHECK_EQ(atomic_load(&b.met), n);
+}
+
+/* --- a shutdown on a thread of its own ---------------------------------- */
+
+/* wpool_shutdown(p, WPOOL_FOREVER) on a thread of its own, its
+ * tjob_thread_tag `tag`, while the test goes on: start_shutdown() starts it,
+ * wait_until(pool_closed, p, ...) waits until it has begun, `returned` says
+ * whether it has returned, join_shutdown() joins it and gives its result. */
+typedef struct shutdown_call {
+    wpool *p;
+    int tag;
+    atomic_int returned, rc;
+    pthread_t thread;
+} shutdown_call;
+
+static inline void *shutdown_call_main(void *arg) {
+    shutdown_call *c = arg;
+    tjob_thread_tag = c->tag;
+    atomic_store(&c->rc, wpool_shutdown(c->p, WPOOL_FOREVER));
+    atomic_store(&c->returned, 1);
+    return NULL;
+}
+
+static inline void start_shutdown(shutdown_call *c, wpool *p, int tag) {
+    c->p = p;
+    c->tag = tag;
+    atomic_init(&c->returned, 0);
+    atomic_init(&c->rc, 1);
+    CHECK_EQ(pthread_create(&c->thread, NULL, shutdown_call_main, c), 0);
+}
+
+static inline int join_shutdown(shutdown_call *c) {
+    CHECK_EQ(pthread_join(c->thread, NULL), 0);
+    return atomic_load(&c->rc);
+}
+
+static inline int pool_closed(void *p) {
+    return get_stats(p).closed != 0;
 }
 
 #endif /* WPOOL_TEST_JOBS_H */

@@ -261,18 +261,6 @@ static void run_producers(int per) {
         CHECK_EQ(pthread_join(tp[k], NULL), 0);
 }
 
-typedef struct shutdown_call {
-    atomic_int rc, returned;
-} shutdown_call;
-
-static void *shutdown_main(void *arg) {
-    shutdown_call *c = arg;
-    tjob_thread_tag = 40;
-    atomic_store(&c->rc, wpool_shutdown(pool, WPOOL_FOREVER));
-    atomic_store(&c->returned, 1);
-    return NULL;
-}
-
 int main(int argc, char **argv) {
     test_watchdog("test_lifecycle_stress", 600);
     tjob_thread_tag = 1;
@@ -347,15 +335,12 @@ int main(int argc, char **argv) {
      * it first): its jobs are then discarded by the shutdown. */
     CHECK_OK(wpool_pause(pool, WPOOL_LOW));
     shutdown_call sc;
-    atomic_init(&sc.rc, 1);
-    atomic_init(&sc.returned, 0);
-    pthread_t ts;
-    CHECK_EQ(pthread_create(&ts, NULL, shutdown_main, &sc), 0);
+    start_shutdown(&sc, pool, 40);
     for (int k = 0; k < PRODUCERS; k++)
         CHECK_EQ(pthread_join(tp[k], NULL), 0);
-    CHECK_EQ(pthread_join(ts, NULL), 0);
+    int shutdown_rc = join_shutdown(&sc);
     stop_helpers_join(tc, tt);
-    CHECK_OK(atomic_load(&sc.rc));
+    CHECK_OK(shutdown_rc);
     CHECK_OK(wpool_shutdown(pool, WPOOL_FOREVER));
     total = PRODUCERS * per2;
     /* Jobs refused with ECLOSED are fine here. */

@@ -119,32 +119,6 @@ static void running_job_goes_on(void) {
     wpool_destroy(p);
 }
 
-typedef struct shutdown_call {
-    wpool *p;
-    uint64_t timeout;
-    atomic_int returned, rc;
-} shutdown_call;
-
-static void *shutdown_main(void *arg) {
-    shutdown_call *c = arg;
-    tjob_thread_tag = 7;
-    atomic_store(&c->rc, wpool_shutdown(c->p, c->timeout));
-    atomic_store(&c->returned, 1);
-    return NULL;
-}
-
-static void start_shutdown(pthread_t *t, shutdown_call *c, wpool *p) {
-    c->p = p;
-    c->timeout = WPOOL_FOREVER;
-    atomic_init(&c->returned, 0);
-    atomic_init(&c->rc, 1);
-    CHECK_EQ(pthread_create(t, NULL, shutdown_main, c), 0);
-}
-
-static int pool_closed(void *p) {
-    return get_stats(p).closed != 0;
-}
-
 static void shutdown_discards_paused(void) {
     enum { N = 6 };
     /* Right away, on this thread. */
@@ -180,17 +154,15 @@ static void shutdown_discards_paused(void) {
         tjob_init(&low[i], p, NULL);
         CHECK_OK(submit_tjob(p, i % 2 ? WPOOL_LOW : WPOOL_NORMAL, &low[i], 0, WPOOL_FOREVER));
     }
-    pthread_t t;
     shutdown_call c;
-    start_shutdown(&t, &c, p);
+    start_shutdown(&c, p, 7);
     CHECK(wait_until(pool_closed, p, 10000));
     sleep_ms(20);
     CHECK_EQ(atomic_load(&c.returned), 0);
     for (int i = 0; i < N; i++)
         CHECK_UNTOUCHED(&low[i]);
     gate_open(&g);
-    CHECK_EQ(pthread_join(t, NULL), 0);
-    CHECK_OK(atomic_load(&c.rc));
+    CHECK_OK(join_shutdown(&c));
     for (int i = 0; i < N; i++) {
         if (i % 2) {
             CHECK_RAN(&low[i]);
@@ -231,9 +203,8 @@ static void pause_resume_during_shutdown(void) {
         CHECK_OK(submit_tjob(p, WPOOL_LOW, &low[i], 0, WPOOL_FOREVER));
         CHECK_OK(submit_tjob(p, WPOOL_NORMAL, &normal[i], 0, WPOOL_FOREVER));
     }
-    pthread_t t;
     shutdown_call c;
-    start_shutdown(&t, &c, p);
+    start_shutdown(&c, p, 7);
     CHECK(wait_until(pool_closed, p, 10000));
     /* Pausing now is refused and changes nothing. */
     CHECK_RC(wpool_pause(p, WPOOL_NORMAL), WPOOL_ECLOSED);
@@ -244,8 +215,7 @@ static void pause_resume_during_shutdown(void) {
     CHECK_EQ(get_stats(p).paused, 0);
     CHECK_EQ(atomic_load(&c.returned), 0);
     gate_open(&g);
-    CHECK_EQ(pthread_join(t, NULL), 0);
-    CHECK_OK(atomic_load(&c.rc));
+    CHECK_OK(join_shutdown(&c));
     for (int i = 0; i < N; i++) {
         CHECK_RAN(&low[i]);
         CHECK_RAN(&normal[i]);

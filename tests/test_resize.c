@@ -354,22 +354,6 @@ static void from_a_job(void) {
 
 /* --- refusals, shutdown ---------------------------------------------------------- */
 
-typedef struct shutdown_call {
-    wpool *p;
-    atomic_int returned, rc;
-} shutdown_call;
-
-static void *shutdown_main(void *arg) {
-    shutdown_call *c = arg;
-    atomic_store(&c->rc, wpool_shutdown(c->p, WPOOL_FOREVER));
-    atomic_store(&c->returned, 1);
-    return NULL;
-}
-
-static int pool_closed(void *p) {
-    return get_stats(p).closed != 0;
-}
-
 static void refusals(void) {
     CHECK_RC(wpool_set_workers(NULL, 1), WPOOL_EINVAL);
     CHECK_RC(wpool_set_max_temp_workers(NULL, 1), WPOOL_EINVAL);
@@ -413,11 +397,8 @@ static void during_shutdown(void) {
     atomic_init(&gc.done, 0);
     CHECK_OK(wpool_submit(p, WPOOL_LOW, grow_job, &gc)); /* runs during the shutdown */
 
-    shutdown_call c = {.p = p};
-    atomic_init(&c.returned, 0);
-    atomic_init(&c.rc, 1);
-    pthread_t t;
-    CHECK_EQ(pthread_create(&t, NULL, shutdown_main, &c), 0);
+    shutdown_call c;
+    start_shutdown(&c, p, 0);
     CHECK(wait_until(pool_closed, p, 10000));
     CHECK_RC(wpool_set_workers(p, 4), WPOOL_ECLOSED);
     CHECK_RC(wpool_set_workers(p, 0), WPOOL_ECLOSED);
@@ -428,8 +409,7 @@ static void during_shutdown(void) {
     CHECK_EQ(s.max_temp_workers, 0);
     CHECK_EQ(atomic_load(&c.returned), 0);
     gate_open(&g);
-    CHECK_EQ(pthread_join(t, NULL), 0);
-    CHECK_OK(atomic_load(&c.rc));
+    CHECK_OK(join_shutdown(&c));
     CHECK_EQ(atomic_load(&gc.done), 1);
     CHECK_RC(atomic_load(&gc.rc), WPOOL_ECLOSED);
     for (int i = 0; i < N; i++)
